@@ -1,0 +1,9 @@
+export { createInspectionTranslator, originOf, stateName, type Publish } from './inspection.js';
+export { forAgent, ofType } from './operators.js';
+export {
+  type EventOrigin,
+  type RuntimeEvent,
+  type RuntimeEventOf,
+  type RuntimeEventType,
+  runtimeEventSchema,
+} from './schema.js';

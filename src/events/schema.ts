@@ -1,0 +1,72 @@
+/**
+ * RuntimeEvent: everything that happens in a nerdloop runtime, as one typed
+ * union. The schema is the contract for observers that cross a process
+ * boundary (JSON lines, a dashboard); in-process observers get typed objects.
+ */
+import { z } from 'zod';
+import {
+  agentFailureSchema,
+  escalationSchema,
+  restartTypeSchema,
+  supervisorErrorCodeSchema,
+} from '../../machines/contracts.js';
+
+const base = {
+  /** Milliseconds from the runtime's clock. */
+  at: z.number(),
+  /** The actor's path in the supervision tree, e.g. `root/team/agent-1`. */
+  agentId: z.string(),
+  parentId: z.string().nullable(),
+  /** 0 for the root supervisor, 1 for its children, and so on. */
+  depth: z.number().int().nonnegative(),
+};
+
+const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ type: z.literal(type), ...base, ...shape });
+
+export const runtimeEventSchema = z.discriminatedUnion('type', [
+  event('agent.spawned', {
+    role: z.enum(['agent', 'supervisor']),
+    restart: restartTypeSchema,
+    attempt: z.number().int().nonnegative(),
+  }),
+  event('agent.state_changed', { from: z.string().nullable(), to: z.string() }),
+  event('agent.exited', { exit: z.enum(['normal', 'abnormal', 'requested']), reason: z.string() }),
+  event('agent.restarting', { delayMs: z.number(), attempt: z.number().int() }),
+  event('agent.killed', { reason: z.string() }),
+  event('task.started', { taskId: z.string() }),
+  event('task.completed', {
+    taskId: z.string(),
+    result: z.unknown(),
+    tokens: z.number().int(),
+    turns: z.number().int(),
+  }),
+  event('task.failed', { taskId: z.string().nullable(), error: agentFailureSchema }),
+  event('spawn.queued', { position: z.number().int() }),
+  event('spawn.rejected', { code: supervisorErrorCodeSchema, message: z.string() }),
+  event('supervisor.escalated', { error: escalationSchema }),
+  event('supervisor.stopped', {}),
+  event('snapshot.saved', { bytes: z.number().int().nonnegative() }),
+  event('snapshot.restored', { tasksCompleted: z.number().int().nonnegative() }),
+  event('snapshot.corrupt', { message: z.string(), movedTo: z.string().nullable() }),
+  event('snapshot.failed', { message: z.string() }),
+  event('stage.started', { stage: z.string() }),
+  event('stage.finished', { stage: z.string(), ok: z.boolean(), durationMs: z.number() }),
+  event('tool.requested', { callId: z.string(), tool: z.string() }),
+  event('tool.permitted', { callId: z.string(), tool: z.string() }),
+  event('tool.denied', { callId: z.string(), tool: z.string(), reason: z.string() }),
+  event('tool.finished', { callId: z.string(), tool: z.string(), ok: z.boolean(), durationMs: z.number() }),
+  event('llm.delta', { text: z.string() }),
+  event('llm.usage', {
+    promptTokens: z.number().int().nonnegative(),
+    completionTokens: z.number().int().nonnegative(),
+  }),
+  event('runtime.error', { code: z.string(), message: z.string() }),
+]);
+
+export type RuntimeEvent = z.infer<typeof runtimeEventSchema>;
+export type RuntimeEventType = RuntimeEvent['type'];
+export type RuntimeEventOf<T extends RuntimeEventType> = Extract<RuntimeEvent, { type: T }>;
+
+/** The fields every event carries besides its type and payload. */
+export type EventOrigin = Pick<RuntimeEvent, 'at' | 'agentId' | 'parentId' | 'depth'>;

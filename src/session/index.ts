@@ -1,0 +1,11 @@
+export { createSubAgentLogic, createSupervisorLogic, type RestoreFunction, type SupervisorLogic } from './logic.js';
+export {
+  createRuntime,
+  Runtime,
+  RuntimeStoppedError,
+  type RuntimeOptions,
+  SpawnRejectedError,
+  type TaskOutcome,
+  UnknownAgentError,
+} from './runtime.js';
+export { createRunTask, type TaskContext, TaskFailedError, type TaskFunction, type TaskOutputInit } from './task-runner.js';

@@ -1,0 +1,298 @@
+/**
+ * Runtime: a root supervisor actor, its event stream and a small imperative
+ * API for embedding apps. Everything observable happens on `events$`.
+ */
+import { filter, firstValueFrom, map, type Observable, Subject, take } from 'rxjs';
+import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
+import {
+  type ChildSpecInit,
+  childSpecSchema,
+  type SupervisorConfigInit,
+  type SupervisorOutput,
+  subAgentContextSchema,
+  type Task,
+  taskSchema,
+} from '../../machines/contracts.js';
+import { childSystemId, type RestoredAgent } from '../../machines/spawner.machine.js';
+import { type Clock, describeUnknownError, NerdloopError, systemClock } from '../core/index.js';
+import { createInspectionTranslator, originOf, type RuntimeEvent } from '../events/index.js';
+import type { SnapshotStore } from '../snapshots/index.js';
+import { createSupervisorLogic, type SupervisorLogic } from './logic.js';
+import type { TaskFunction } from './task-runner.js';
+
+export type RuntimeOptions = {
+  runTask: TaskFunction;
+  clock?: Clock;
+  /** Id of the root supervisor; agent paths start with it. */
+  rootId?: string;
+  supervisor?: SupervisorConfigInit;
+  /** Where system agents keep their snapshots; without one they start fresh. */
+  snapshots?: SnapshotStore;
+  /** Extra inspection observers, e.g. `@statelyai/inspect`'s `inspector.inspect`. */
+  inspect?: ReadonlyArray<Observer<InspectionEvent> | ((event: InspectionEvent) => void)>;
+};
+
+export type TaskOutcome =
+  | { status: 'completed'; agentId: string; taskId: string; result: unknown; tokens: number; turns: number }
+  | { status: 'failed'; agentId: string; taskId: string | null; code: string; message: string };
+
+export class SpawnRejectedError extends NerdloopError {
+  readonly code = 'spawn_rejected';
+}
+export class UnknownAgentError extends NerdloopError {
+  readonly code = 'unknown_agent';
+}
+export class RuntimeStoppedError extends NerdloopError {
+  readonly code = 'runtime_stopped';
+}
+
+const restorableStateSchema = subAgentContextSchema.pick({ history: true, turns: true, metrics: true });
+
+export class Runtime {
+  readonly events$: Observable<RuntimeEvent>;
+  readonly rootId: string;
+  readonly #events = new Subject<RuntimeEvent>();
+  readonly #clock: Clock;
+  readonly #snapshots: SnapshotStore | undefined;
+  readonly #actor: Actor<SupervisorLogic>;
+  #stopped = false;
+
+  constructor(options: RuntimeOptions) {
+    this.rootId = options.rootId ?? 'root';
+    this.#clock = options.clock ?? systemClock;
+    this.#snapshots = options.snapshots;
+    this.events$ = this.#events.asObservable();
+    const publish = (event: RuntimeEvent) => this.#events.next(event);
+    const translate = createInspectionTranslator({
+      now: () => this.#clock.now(),
+      rootPath: this.rootId,
+      publish,
+      onStateChange: ({ path, from, to, actorRef }) => {
+        if (to === 'idle' && from?.startsWith('running')) this.#afterTask(path, actorRef);
+      },
+    });
+    const extra = options.inspect ?? [];
+    const logic = createSupervisorLogic({
+      runTask: options.runTask,
+      clock: this.#clock,
+      restore: (input) => this.#restore(input),
+    });
+    this.#actor = createActor(logic, {
+      input: { id: this.rootId, depth: 0, config: options.supervisor ?? {} },
+      clock: this.#clock,
+      inspect: (event) => {
+        translate(event);
+        for (const observer of extra) {
+          if (typeof observer === 'function') observer(event);
+          else observer.next?.(event);
+        }
+      },
+    });
+    // A root actor without an error observer would throw from a timer and
+    // take the process down; ours reports and ends the stream instead.
+    this.#actor.subscribe({
+      error: (error) => {
+        publish({
+          type: 'runtime.error',
+          ...originOf(this.rootId, this.#clock.now()),
+          code: 'root_crashed',
+          message: describeUnknownError(error),
+        });
+        this.#finish();
+      },
+      complete: () => this.#finish(),
+    });
+    this.#actor.start();
+  }
+
+  /** The root supervisor actor, for inspection and advanced use. */
+  get actor(): Actor<SupervisorLogic> {
+    return this.#actor;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /**
+   * Spawns a child under the root or under a nested supervisor (`under`).
+   * Returns the child's path. Invalid specs throw; capacity and duplicate
+   * problems arrive as `spawn.rejected` events (see `run` for a promise).
+   */
+  spawn(spec: ChildSpecInit, options: { under?: string } = {}): string {
+    this.#assertRunning();
+    const parsed = childSpecSchema.safeParse(spec);
+    if (!parsed.success) {
+      throw new SpawnRejectedError(
+        `invalid spawn spec: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(spec)'}: ${i.message}`).join('; ')}`,
+      );
+    }
+    const parent = options.under ?? this.rootId;
+    this.#supervisorRef(parent).send({ type: 'SPAWN', spec: parsed.data });
+    return childSystemId(parent, parsed.data.id);
+  }
+
+  /** Gives an idle agent its next task. */
+  startTask(agentPath: string, task: Task): void {
+    this.#assertRunning();
+    this.#agentRef(agentPath).send({ type: 'START', task: taskSchema.parse(task) });
+  }
+
+  /** Resolves with the outcome of `taskId` on `agentPath`; subscribe before starting it. */
+  waitForTask(agentPath: string, taskId: string): Promise<TaskOutcome> {
+    return firstValueFrom(
+      this.#events.pipe(
+        filter(
+          (event) =>
+            event.agentId === agentPath &&
+            (((event.type === 'task.completed' || event.type === 'task.failed') && event.taskId === taskId) ||
+              event.type === 'spawn.rejected' ||
+              (event.type === 'agent.exited' && event.exit !== 'normal')),
+        ),
+        take(1),
+        map((event): TaskOutcome => this.#outcomeOf(event, agentPath, taskId)),
+      ),
+      {
+        defaultValue: {
+          status: 'failed',
+          agentId: agentPath,
+          taskId,
+          code: 'runtime_stopped',
+          message: 'the runtime stopped before the task ended',
+        },
+      },
+    );
+  }
+
+  /** Spawns an agent for one task and resolves with how it ended. */
+  async run(spec: ChildSpecInit & { type: 'agent'; task: Task }, options: { under?: string } = {}): Promise<TaskOutcome> {
+    const path = childSystemId(options.under ?? this.rootId, spec.id);
+    const outcome = this.waitForTask(path, spec.task.id);
+    this.spawn(spec, options);
+    return outcome;
+  }
+
+  /** Asks one child to stop (CANCEL, then a kill after the shutdown timeout). */
+  stop(path: string, reason?: string): void {
+    const [parent, id] = splitPath(path);
+    this.#supervisorRef(parent).send({ type: 'STOP', id, ...(reason ? { reason } : {}) });
+  }
+
+  /** Stops one child at once, without waiting for its task to settle. */
+  kill(path: string, reason?: string): void {
+    const [parent, id] = splitPath(path);
+    this.#supervisorRef(parent).send({ type: 'KILL', id, ...(reason ? { reason } : {}) });
+  }
+
+  /** Live actor of an agent or supervisor, by path. */
+  agent(path: string) {
+    return path === this.rootId ? this.#actor : this.#actor.system.get(path);
+  }
+
+  /**
+   * Graceful shutdown: children are cancelled in reverse start order, given the
+   * supervisor's shutdown timeout, then killed. Resolves when the stream ends.
+   */
+  async shutdown(reason = 'shutdown'): Promise<SupervisorOutput> {
+    if (!this.#stopped) {
+      const ended = new Promise<void>((resolve) => this.#events.subscribe({ complete: resolve }));
+      this.#actor.send({ type: 'SHUTDOWN', reason });
+      await ended;
+    }
+    return this.#actor.getSnapshot().output ?? { status: 'stopped' };
+  }
+
+  #finish(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#actor.stop();
+    this.#events.complete();
+  }
+
+  #assertRunning(): void {
+    if (this.#stopped) throw new RuntimeStoppedError('the runtime has stopped');
+  }
+
+  #supervisorRef(path: string) {
+    const ref = this.agent(path);
+    if (!ref) throw new UnknownAgentError(`no supervisor at "${path}"`);
+    return ref;
+  }
+
+  #agentRef(path: string) {
+    const ref = this.agent(path);
+    if (!ref) throw new UnknownAgentError(`no agent at "${path}"`);
+    return ref;
+  }
+
+  #outcomeOf(event: RuntimeEvent, agentId: string, taskId: string): TaskOutcome {
+    switch (event.type) {
+      case 'task.completed':
+        return { status: 'completed', agentId, taskId, result: event.result, tokens: event.tokens, turns: event.turns };
+      case 'task.failed':
+        return { status: 'failed', agentId, taskId: event.taskId, code: event.error.code, message: event.error.message };
+      case 'spawn.rejected':
+        return { status: 'failed', agentId, taskId, code: event.code, message: event.message };
+      case 'agent.exited':
+        return { status: 'failed', agentId, taskId, code: 'agent_exited', message: event.reason };
+      default:
+        return { status: 'failed', agentId, taskId, code: 'unexpected', message: event.type };
+    }
+  }
+
+  /** System agents persist a snapshot after every completed task. */
+  #afterTask(path: string, actorRef: { getSnapshot: () => unknown; getPersistedSnapshot?: () => unknown }): void {
+    const context = (actorRef.getSnapshot() as { context?: { kind?: string } }).context;
+    if (context?.kind !== 'system' || !this.#snapshots || !actorRef.getPersistedSnapshot) return;
+    const snapshot = actorRef.getPersistedSnapshot();
+    const bytes = Buffer.byteLength(JSON.stringify(snapshot));
+    this.#snapshots.save(path, snapshot).then(
+      () => this.#publishIfOpen({ type: 'snapshot.saved', ...originOf(path, this.#clock.now()), bytes }),
+      (error: unknown) =>
+        this.#publishIfOpen({
+          type: 'snapshot.failed',
+          ...originOf(path, this.#clock.now()),
+          message: describeUnknownError(error),
+        }),
+    );
+  }
+
+  async #restore({ agentId, systemId }: { agentId: string; systemId: string }): Promise<RestoredAgent> {
+    if (!this.#snapshots) return { agentId, state: null };
+    const loaded = await this.#snapshots.load(systemId);
+    const origin = () => originOf(systemId, this.#clock.now());
+    if (loaded.status === 'missing') return { agentId, state: null };
+    if (loaded.status === 'corrupt') {
+      this.#publishIfOpen({ type: 'snapshot.corrupt', ...origin(), message: loaded.error.message, movedTo: loaded.movedTo });
+      return { agentId, state: null };
+    }
+    const parsed = restorableStateSchema.safeParse((loaded.snapshot as { context?: unknown } | null)?.context);
+    if (!parsed.success) {
+      const quarantined = await this.#snapshots.quarantine(systemId, 'snapshot context does not match the SubAgent schema');
+      this.#publishIfOpen({
+        type: 'snapshot.corrupt',
+        ...origin(),
+        message: `snapshot context is not a SubAgent's: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        movedTo: quarantined,
+      });
+      return { agentId, state: null };
+    }
+    const { history, turns, metrics } = parsed.data;
+    this.#publishIfOpen({ type: 'snapshot.restored', ...origin(), tasksCompleted: metrics.tasksCompleted });
+    return { agentId, state: { history, turns, tokens: metrics.tokens, tasksCompleted: metrics.tasksCompleted } };
+  }
+
+  #publishIfOpen(event: RuntimeEvent): void {
+    if (!this.#stopped) this.#events.next(event);
+  }
+}
+
+export function createRuntime(options: RuntimeOptions): Runtime {
+  return new Runtime(options);
+}
+
+function splitPath(path: string): [string, string] {
+  const cut = path.lastIndexOf('/');
+  if (cut <= 0) throw new UnknownAgentError(`"${path}" is not a child path (expected parent/child)`);
+  return [path.slice(0, cut), path.slice(cut + 1)];
+}
