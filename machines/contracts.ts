@@ -118,7 +118,14 @@ export type RunTaskInput = {
 /** Domain events a SubAgent emits; the runtime turns them into RuntimeEvents. */
 export type SubAgentEmitted =
   | { type: 'task.started'; agentId: string; taskId: string }
-  | { type: 'task.completed'; agentId: string; taskId: string; result: unknown; tokens: number; turns: number }
+  | {
+      type: 'task.completed';
+      agentId: string;
+      taskId: string;
+      result: unknown;
+      tokens: number;
+      turns: number;
+    }
   | { type: 'task.failed'; agentId: string; taskId: string | null; error: AgentFailure };
 
 // ---------------------------------------------------------------- supervisor
@@ -147,7 +154,11 @@ export const supervisorConfigSchema = z.object({
 export type SupervisorConfigInit = z.input<typeof supervisorConfigSchema>;
 export type SupervisorConfig = z.output<typeof supervisorConfigSchema>;
 
-const defaultRestartForKind = { ephemeral: 'temporary', persistent: 'transient', system: 'permanent' } as const;
+const defaultRestartForKind = {
+  ephemeral: 'temporary',
+  persistent: 'transient',
+  system: 'permanent',
+} as const;
 export const restartTypeForKind = (kind: AgentKind): RestartType => defaultRestartForKind[kind];
 
 export const agentSpecSchema = z.object({
@@ -174,7 +185,10 @@ export const supervisorSpecSchema = z.object({
 export type SupervisorSpecInit = z.input<typeof supervisorSpecSchema>;
 export type SupervisorSpec = z.output<typeof supervisorSpecSchema>;
 
-export const childSpecSchema = z.discriminatedUnion('type', [agentSpecSchema, supervisorSpecSchema]);
+export const childSpecSchema = z.discriminatedUnion('type', [
+  agentSpecSchema,
+  supervisorSpecSchema,
+]);
 export type ChildSpecInit = z.input<typeof childSpecSchema>;
 export type ChildSpec = z.output<typeof childSpecSchema>;
 

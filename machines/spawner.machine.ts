@@ -82,11 +82,29 @@ export type SupervisorEmitted =
       restart: RestartType;
       attempt: number;
     }
-  | { type: 'supervisor.child_exited'; supervisorId: string; childId: string; exit: ChildExit; reason: string }
-  | { type: 'supervisor.child_restarting'; supervisorId: string; childId: string; delayMs: number; attempt: number }
+  | {
+      type: 'supervisor.child_exited';
+      supervisorId: string;
+      childId: string;
+      exit: ChildExit;
+      reason: string;
+    }
+  | {
+      type: 'supervisor.child_restarting';
+      supervisorId: string;
+      childId: string;
+      delayMs: number;
+      attempt: number;
+    }
   | { type: 'supervisor.child_killed'; supervisorId: string; childId: string; reason: string }
   | { type: 'supervisor.spawn_queued'; supervisorId: string; childId: string; position: number }
-  | { type: 'supervisor.spawn_rejected'; supervisorId: string; childId: string | null; code: SupervisorErrorCode; message: string }
+  | {
+      type: 'supervisor.spawn_rejected';
+      supervisorId: string;
+      childId: string | null;
+      code: SupervisorErrorCode;
+      message: string;
+    }
   | { type: 'supervisor.restore_failed'; supervisorId: string; childId: string; message: string }
   | { type: 'supervisor.escalated'; supervisorId: string; error: Escalation }
   | { type: 'supervisor.stopped'; supervisorId: string };
@@ -174,7 +192,9 @@ export const spawnerMachine = setup({
         },
       },
       on: {
-        'xstate.done.actor.*': { actions: enqueueActions((args) => onChildEndDuringShutdown(args)) },
+        'xstate.done.actor.*': {
+          actions: enqueueActions((args) => onChildEndDuringShutdown(args)),
+        },
         'xstate.error.actor.*': {
           actions: enqueueActions((args) => onChildEndDuringShutdown(args)),
         },
@@ -190,7 +210,8 @@ export const spawnerMachine = setup({
     },
     escalated: {
       type: 'final',
-      description: 'Restart intensity was exceeded: every child is stopped and the failure goes up.',
+      description:
+        'Restart intensity was exceeded: every child is stopped and the failure goes up.',
       entry: enqueueActions((args) => escalate(args)),
     },
   },
@@ -209,7 +230,10 @@ type Enqueue = {
   raise: (event: SupervisorEvent, options?: { delay?: number; id?: string }) => void;
   cancel: (id: string) => void;
   sendTo: (target: string | AnyActorRef, event: { type: string; [key: string]: unknown }) => void;
-  spawnChild: (src: 'subAgent' | 'supervisor' | 'restoreAgent', options: { id: string; systemId?: string; input: unknown }) => void;
+  spawnChild: (
+    src: 'subAgent' | 'supervisor' | 'restoreAgent',
+    options: { id: string; systemId?: string; input: unknown },
+  ) => void;
   stopChild: (id: string) => void;
 };
 
@@ -238,7 +262,13 @@ function requestSpawn(raw: unknown): void {
   }
   const spec = parsed.data;
   if (context.children[spec.id] || context.queue.some((queued) => queued.id === spec.id)) {
-    emitRejected(enqueue, context, spec.id, 'duplicate_id', `a child named "${spec.id}" already exists`);
+    emitRejected(
+      enqueue,
+      context,
+      spec.id,
+      'duplicate_id',
+      `a child named "${spec.id}" already exists`,
+    );
     return;
   }
   if (Object.keys(context.children).length >= context.config.maxConcurrent) {
@@ -249,7 +279,9 @@ function requestSpawn(raw: unknown): void {
         spec.id,
         'spawn_limit_reached',
         `maxConcurrent ${context.config.maxConcurrent} reached` +
-          (context.config.overflow === 'queue' ? ` and the queue is full (${context.config.maxQueue})` : ''),
+          (context.config.overflow === 'queue'
+            ? ` and the queue is full (${context.config.maxQueue})`
+            : ''),
       );
       return;
     }
@@ -271,14 +303,24 @@ function requestSpawn(raw: unknown): void {
     status: 'starting',
     restarts: 0,
   };
-  const children = launch(enqueue, { ...context, children: { ...context.children, [spec.id]: entry } }, entry);
+  const children = launch(
+    enqueue,
+    { ...context, children: { ...context.children, [spec.id]: entry } },
+    entry,
+  );
   enqueue.assign({ seq, children });
 }
 
 function rejectSpawn(raw: unknown, code: SupervisorErrorCode): void {
   const { context, event, enqueue } = asArgs(raw);
   if (event.type !== 'SPAWN' || !('spec' in event)) return;
-  emitRejected(enqueue, context, readId(event.spec), code, `supervisor ${context.id} is shutting down`);
+  emitRejected(
+    enqueue,
+    context,
+    readId(event.spec),
+    code,
+    `supervisor ${context.id} is shutting down`,
+  );
 }
 
 /**
@@ -326,7 +368,11 @@ function spawnAgent(
     ...(spec.history !== undefined ? { history: spec.history } : {}),
     ...(restored ?? {}),
   };
-  enqueue.spawnChild('subAgent', { id: spec.id, systemId: childSystemId(context.id, spec.id), input });
+  enqueue.spawnChild('subAgent', {
+    id: spec.id,
+    systemId: childSystemId(context.id, spec.id),
+    input,
+  });
   // Ephemeral agents are one task: a restart retries it. Long-lived agents restart idle.
   if (spec.task && (entry.restarts === 0 || spec.kind === 'ephemeral')) {
     enqueue.sendTo(spec.id, { type: 'START', task: spec.task });
@@ -362,7 +408,13 @@ function onChildEnd(raw: unknown): void {
   enqueue.stopChild(childId); // reap: finished children stay in snapshot.children otherwise
   if (!entry) return;
   const { exit, reason } = classifyExit(entry, event);
-  enqueue.emit({ type: 'supervisor.child_exited', supervisorId: context.id, childId, exit, reason });
+  enqueue.emit({
+    type: 'supervisor.child_exited',
+    supervisorId: context.id,
+    childId,
+    exit,
+    reason,
+  });
 
   if (!shouldRestart(entry, exit)) {
     const children = without(context.children, [childId]);
@@ -391,7 +443,12 @@ function onChildEnd(raw: unknown): void {
     enqueue.stopChild(`${RESTORE_PREFIX}${member.id}`);
     if (member.id !== entry.id && member.restart === 'temporary') {
       children = without(children, [member.id]);
-      enqueue.emit({ type: 'supervisor.child_killed', supervisorId: context.id, childId: member.id, reason: `${context.config.strategy} restart` });
+      enqueue.emit({
+        type: 'supervisor.child_killed',
+        supervisorId: context.id,
+        childId: member.id,
+        reason: `${context.config.strategy} restart`,
+      });
       continue;
     }
     const spec = member.id === entry.id ? carried : member.spec;
@@ -400,7 +457,9 @@ function onChildEnd(raw: unknown): void {
   const recentRestarts = context.recentRestarts + 1;
   const delayMs = Math.min(
     context.config.backoff.maxMs,
-    Math.round(context.config.backoff.initialMs * context.config.backoff.factor ** (recentRestarts - 1)),
+    Math.round(
+      context.config.backoff.initialMs * context.config.backoff.factor ** (recentRestarts - 1),
+    ),
   );
   const ids = group.map((member) => member.id).filter((id) => children[id]);
   enqueue.assign({ children, recentRestarts });
@@ -411,7 +470,7 @@ function onChildEnd(raw: unknown): void {
       supervisorId: context.id,
       childId: id,
       delayMs,
-      attempt: (children[id]?.restarts ?? 0),
+      attempt: children[id]?.restarts ?? 0,
     });
   }
   enqueue.raise({ type: 'RESTART', ids }, { delay: delayMs, id: `restart:${entry.id}` });
@@ -421,7 +480,7 @@ function onRestored(args: Args, agentId: string): void {
   const { context, event, enqueue } = args;
   enqueue.stopChild(`${RESTORE_PREFIX}${agentId}`);
   const entry = context.children[agentId];
-  if (!entry || entry.spec.type !== 'agent' || entry.status !== 'starting') return;
+  if (entry?.spec.type !== 'agent' || entry.status !== 'starting') return;
   let state: RestoredAgent['state'] = null;
   if (event.type.startsWith(ERROR_PREFIX)) {
     enqueue.emit({
@@ -442,7 +501,7 @@ function restartChildren(raw: unknown): void {
   let children = context.children;
   for (const id of event.ids) {
     const entry = children[id];
-    if (!entry || entry.status !== 'restarting') continue;
+    if (entry?.status !== 'restarting') continue;
     children = launch(enqueue, { ...context, children }, entry);
   }
   enqueue.assign({ children });
@@ -457,7 +516,12 @@ function stopChild(raw: unknown, mode: 'graceful' | 'kill'): void {
     const queued = context.queue.find((spec) => spec.id === event.id);
     if (queued) {
       enqueue.assign({ queue: context.queue.filter((spec) => spec.id !== event.id) });
-      enqueue.emit({ type: 'supervisor.child_killed', supervisorId: context.id, childId: event.id, reason: `${reason} (was queued)` });
+      enqueue.emit({
+        type: 'supervisor.child_killed',
+        supervisorId: context.id,
+        childId: event.id,
+        reason: `${reason} (was queued)`,
+      });
       return;
     }
     emitRejected(enqueue, context, event.id, 'unknown_child', `no child named "${event.id}"`);
@@ -467,27 +531,42 @@ function stopChild(raw: unknown, mode: 'graceful' | 'kill'): void {
     removeNow(enqueue, context, entry, reason);
     return;
   }
-  enqueue.assign({ children: { ...context.children, [entry.id]: { ...entry, status: 'stopping' } } });
+  enqueue.assign({
+    children: { ...context.children, [entry.id]: { ...entry, status: 'stopping' } },
+  });
   askToStop(enqueue, entry, reason);
-  enqueue.raise({ type: 'FORCE_STOP', id: entry.id }, { delay: context.config.shutdownTimeoutMs, id: `force:${entry.id}` });
+  enqueue.raise(
+    { type: 'FORCE_STOP', id: entry.id },
+    { delay: context.config.shutdownTimeoutMs, id: `force:${entry.id}` },
+  );
 }
 
 function forceStop(raw: unknown): void {
   const { context, event, enqueue } = asArgs(raw);
   if (event.type !== 'FORCE_STOP' || !('id' in event)) return;
   const entry = context.children[event.id];
-  if (!entry || entry.status !== 'stopping') return;
+  if (entry?.status !== 'stopping') return;
   removeNow(enqueue, context, entry, `did not stop within ${context.config.shutdownTimeoutMs} ms`);
 }
 
-function removeNow(enqueue: Enqueue, context: SupervisorContext, entry: ChildEntry, reason: string): void {
+function removeNow(
+  enqueue: Enqueue,
+  context: SupervisorContext,
+  entry: ChildEntry,
+  reason: string,
+): void {
   enqueue.stopChild(entry.id);
   enqueue.stopChild(`${RESTORE_PREFIX}${entry.id}`);
   enqueue.cancel(`restart:${entry.id}`);
   enqueue.cancel(`force:${entry.id}`);
   const children = without(context.children, [entry.id]);
   enqueue.assign({ children });
-  enqueue.emit({ type: 'supervisor.child_killed', supervisorId: context.id, childId: entry.id, reason });
+  enqueue.emit({
+    type: 'supervisor.child_killed',
+    supervisorId: context.id,
+    childId: entry.id,
+    reason,
+  });
   drainQueue(enqueue, { ...context, children });
 }
 
@@ -499,7 +578,13 @@ function askToStop(enqueue: Enqueue, entry: ChildEntry, reason: string): void {
 function beginShutdown(raw: unknown): void {
   const { context, enqueue } = asArgs(raw);
   for (const spec of context.queue) {
-    emitRejected(enqueue, context, spec.id, 'shutting_down', 'supervisor shut down before the child could start');
+    emitRejected(
+      enqueue,
+      context,
+      spec.id,
+      'shutting_down',
+      'supervisor shut down before the child could start',
+    );
   }
   const children: Record<string, ChildEntry> = {};
   for (const entry of byStartOrder(context).reverse()) {
@@ -522,7 +607,13 @@ function onChildEndDuringShutdown(raw: unknown): void {
   const entry = context.children[childId];
   if (!entry) return;
   const { exit, reason } = classifyExit(entry, event);
-  enqueue.emit({ type: 'supervisor.child_exited', supervisorId: context.id, childId, exit, reason });
+  enqueue.emit({
+    type: 'supervisor.child_exited',
+    supervisorId: context.id,
+    childId,
+    exit,
+    reason,
+  });
   enqueue.assign({ children: without(context.children, [childId]) });
 }
 
@@ -530,7 +621,12 @@ function killRemaining(raw: unknown, reason: string): void {
   const { context, enqueue } = asArgs(raw);
   for (const entry of byStartOrder(context).reverse()) {
     enqueue.stopChild(entry.id);
-    enqueue.emit({ type: 'supervisor.child_killed', supervisorId: context.id, childId: entry.id, reason });
+    enqueue.emit({
+      type: 'supervisor.child_killed',
+      supervisorId: context.id,
+      childId: entry.id,
+      reason,
+    });
   }
   enqueue.assign({ children: {} });
 }
@@ -543,10 +639,17 @@ function escalate(raw: unknown): void {
     enqueue.cancel(`restart:${entry.id}`);
   }
   for (const spec of context.queue) {
-    emitRejected(enqueue, context, spec.id, 'shutting_down', 'supervisor escalated before the child could start');
+    emitRejected(
+      enqueue,
+      context,
+      spec.id,
+      'shutting_down',
+      'supervisor escalated before the child could start',
+    );
   }
   enqueue.assign({ children: {}, queue: [] });
-  if (context.error) enqueue.emit({ type: 'supervisor.escalated', supervisorId: context.id, error: context.error });
+  if (context.error)
+    enqueue.emit({ type: 'supervisor.escalated', supervisorId: context.id, error: context.error });
 }
 
 function drainQueue(enqueue: Enqueue, context: SupervisorContext): void {
@@ -556,7 +659,14 @@ function drainQueue(enqueue: Enqueue, context: SupervisorContext): void {
     if (!spec) break;
     seq += 1;
     queue = rest;
-    const entry: ChildEntry = { id: spec.id, spec, restart: restartOf(spec), seq, status: 'starting', restarts: 0 };
+    const entry: ChildEntry = {
+      id: spec.id,
+      spec,
+      restart: restartOf(spec),
+      seq,
+      status: 'starting',
+      restarts: 0,
+    };
     children = launch(enqueue, { ...context, children: { ...children, [spec.id]: entry } }, entry);
   }
   enqueue.assign({ queue, seq, children });
@@ -569,11 +679,19 @@ function restartOf(spec: ChildSpec): RestartType {
   return spec.restart ?? restartTypeForKind(spec.kind);
 }
 
-function classifyExit(entry: ChildEntry, event: ChildEndEvent): { exit: ChildExit; reason: string } {
+function classifyExit(
+  entry: ChildEntry,
+  event: ChildEndEvent,
+): { exit: ChildExit; reason: string } {
   if (event.type.startsWith(ERROR_PREFIX)) {
-    return { exit: entry.status === 'stopping' ? 'requested' : 'abnormal', reason: `crashed: ${describe(event.error)}` };
+    return {
+      exit: entry.status === 'stopping' ? 'requested' : 'abnormal',
+      reason: `crashed: ${describe(event.error)}`,
+    };
   }
-  const output = event.output as { status?: string; error?: { code?: string; message?: string } } | undefined;
+  const output = event.output as
+    | { status?: string; error?: { code?: string; message?: string } }
+    | undefined;
   if (output?.status === 'failed') {
     const reason = `${output.error?.code ?? 'failed'}: ${output.error?.message ?? ''}`.trim();
     if (entry.status === 'stopping') return { exit: 'requested', reason };
@@ -581,7 +699,10 @@ function classifyExit(entry: ChildEntry, event: ChildEndEvent): { exit: ChildExi
     if (output.error?.code === 'cancelled') return { exit: 'normal', reason };
     return { exit: 'abnormal', reason };
   }
-  return { exit: entry.status === 'stopping' ? 'requested' : 'normal', reason: output?.status ?? 'done' };
+  return {
+    exit: entry.status === 'stopping' ? 'requested' : 'normal',
+    reason: output?.status ?? 'done',
+  };
 }
 
 function shouldRestart(entry: ChildEntry, exit: ChildExit): boolean {
@@ -607,7 +728,8 @@ function restartGroup(context: SupervisorContext, failed: ChildEntry): ChildEntr
 /** A restarted persistent agent keeps the history its last incarnation had. */
 function carryState(args: Args, entry: ChildEntry): ChildSpec {
   if (entry.spec.type !== 'agent' || entry.spec.kind !== 'persistent') return entry.spec;
-  const child = (args.self.getSnapshot() as { children?: Record<string, AnyActorRef | undefined> }).children?.[entry.id];
+  const child = (args.self.getSnapshot() as { children?: Record<string, AnyActorRef | undefined> })
+    .children?.[entry.id];
   const parsed = subAgentContextSchema.shape.history.safeParse(
     (child?.getSnapshot() as { context?: { history?: unknown } } | undefined)?.context?.history,
   );
@@ -632,7 +754,8 @@ function childIdOf(eventType: string): string {
 }
 
 function readId(spec: unknown): string | null {
-  if (spec && typeof spec === 'object' && 'id' in spec && typeof spec.id === 'string') return spec.id;
+  if (spec && typeof spec === 'object' && 'id' in spec && typeof spec.id === 'string')
+    return spec.id;
   return null;
 }
 
@@ -643,7 +766,13 @@ function emitRejected(
   code: SupervisorErrorCode,
   message: string,
 ): void {
-  enqueue.emit({ type: 'supervisor.spawn_rejected', supervisorId: context.id, childId, code, message });
+  enqueue.emit({
+    type: 'supervisor.spawn_rejected',
+    supervisorId: context.id,
+    childId,
+    code,
+    message,
+  });
 }
 
 function describe(error: unknown): string {

@@ -170,7 +170,8 @@ export const subAgentMachine = setup({
   initial: 'idle',
   states: {
     idle: {
-      description: 'Waiting for a task. Persistent and system agents come back here after each task.',
+      description:
+        'Waiting for a task. Persistent and system agents come back here after each task.',
       on: {
         START: [
           { guard: 'withinTurnLimit', target: 'running', actions: 'acceptTask' },

@@ -18,9 +18,18 @@ describe('SubAgent', () => {
     await flush();
     const snapshot = actor.getSnapshot();
     expect(snapshot.value).toBe('completed');
-    expect(snapshot.output).toEqual({ status: 'completed', taskId: 't1', result: 'coder did fix the failing test' });
+    expect(snapshot.output).toEqual({
+      status: 'completed',
+      taskId: 't1',
+      result: 'coder did fix the failing test',
+    });
     expect(snapshot.context.turns).toBe(3);
-    expect(snapshot.context.metrics).toEqual({ startedAt: 0, endedAt: 40, tokens: 12, tasksCompleted: 1 });
+    expect(snapshot.context.metrics).toEqual({
+      startedAt: 0,
+      endedAt: 40,
+      tokens: 12,
+      tasksCompleted: 1,
+    });
     expect(snapshot.context.history).toEqual([
       { role: 'user', content: 'fix the failing test' },
       { role: 'assistant', content: 'coder did fix the failing test' },
@@ -28,45 +37,64 @@ describe('SubAgent', () => {
     expect(emitted.map((e) => e.type)).toEqual(['task.started', 'task.completed']);
   });
 
-  it.each(['persistent', 'system'] as const)('returns to idle after a task when %s, keeping history', async (kind) => {
-    const { actor } = startSubAgent({ id: 'p', name: 'p', kind, persona: 'tester' }, async ({ task: t, history }) => ({
-      result: `${t.id} after ${history.length} messages`,
-    }));
-    actor.send({ type: 'START', task: task('t1') });
-    await flush();
-    expect(actor.getSnapshot().value).toBe('idle');
-    actor.send({ type: 'START', task: task('t2', 'second') });
-    await flush();
-    expect(actor.getSnapshot().value).toBe('idle');
-    expect(actor.getSnapshot().context.history.map((m) => m.content)).toEqual([
-      'fix the failing test',
-      't1 after 0 messages',
-      'second',
-      't2 after 2 messages',
-    ]);
-    expect(actor.getSnapshot().context.task).toBeNull();
-  });
+  it.each(['persistent', 'system'] as const)(
+    'returns to idle after a task when %s, keeping history',
+    async (kind) => {
+      const { actor } = startSubAgent(
+        { id: 'p', name: 'p', kind, persona: 'tester' },
+        async ({ task: t, history }) => ({
+          result: `${t.id} after ${history.length} messages`,
+        }),
+      );
+      actor.send({ type: 'START', task: task('t1') });
+      await flush();
+      expect(actor.getSnapshot().value).toBe('idle');
+      actor.send({ type: 'START', task: task('t2', 'second') });
+      await flush();
+      expect(actor.getSnapshot().value).toBe('idle');
+      expect(actor.getSnapshot().context.history.map((m) => m.content)).toEqual([
+        'fix the failing test',
+        't1 after 0 messages',
+        'second',
+        't2 after 2 messages',
+      ]);
+      expect(actor.getSnapshot().context.task).toBeNull();
+    },
+  );
 
   it('fails with task_error when the task throws, naming the error', async () => {
-    const { actor, emitted } = startSubAgent({ id: 'a', name: 'a', kind: 'ephemeral', persona: 'coder' }, async () => {
-      throw new TypeError('tool exploded');
-    });
+    const { actor, emitted } = startSubAgent(
+      { id: 'a', name: 'a', kind: 'ephemeral', persona: 'coder' },
+      async () => {
+        throw new TypeError('tool exploded');
+      },
+    );
     actor.send({ type: 'START', task: task() });
     await flush();
     expect(actor.getSnapshot().output).toEqual({
       status: 'failed',
       error: { code: 'task_error', message: 'TypeError: tool exploded', taskId: 't1' },
     });
-    expect(emitted.at(-1)).toMatchObject({ type: 'task.failed', taskId: 't1', error: { code: 'task_error' } });
+    expect(emitted.at(-1)).toMatchObject({
+      type: 'task.failed',
+      taskId: 't1',
+      error: { code: 'task_error' },
+    });
   });
 
   it('keeps a task-chosen failure code', async () => {
-    const { actor } = startSubAgent({ id: 'a', name: 'a', kind: 'ephemeral', persona: 'coder' }, async () => {
-      throw new TaskFailedError('limit hit', 'max_turns');
-    });
+    const { actor } = startSubAgent(
+      { id: 'a', name: 'a', kind: 'ephemeral', persona: 'coder' },
+      async () => {
+        throw new TaskFailedError('limit hit', 'max_turns');
+      },
+    );
     actor.send({ type: 'START', task: task() });
     await flush();
-    expect(actor.getSnapshot().output).toMatchObject({ status: 'failed', error: { code: 'max_turns', message: 'limit hit' } });
+    expect(actor.getSnapshot().output).toMatchObject({
+      status: 'failed',
+      error: { code: 'max_turns', message: 'limit hit' },
+    });
   });
 
   it('rejects a malformed task output with invalid_output', async () => {
@@ -95,17 +123,23 @@ describe('SubAgent', () => {
     clock.increment(999);
     expect(actor.getSnapshot().value).toEqual({ running: 'working' });
     clock.increment(1);
-    expect(actor.getSnapshot().output).toMatchObject({ status: 'failed', error: { code: 'timeout', taskId: 't1' } });
+    expect(actor.getSnapshot().output).toMatchObject({
+      status: 'failed',
+      error: { code: 'timeout', taskId: 't1' },
+    });
     expect(signal?.aborted).toBe(true);
   });
 
   it('cancels cooperatively: aborts the task, waits for it to settle, then fails with cancelled', async () => {
     const settle = deferred<{ result: unknown }>();
     let signal: AbortSignal | undefined;
-    const { actor } = startSubAgent({ id: 'a', name: 'a', kind: 'persistent', persona: 'coder' }, (_input, context) => {
-      signal = context.signal;
-      return settle.promise;
-    });
+    const { actor } = startSubAgent(
+      { id: 'a', name: 'a', kind: 'persistent', persona: 'coder' },
+      (_input, context) => {
+        signal = context.signal;
+        return settle.promise;
+      },
+    );
     actor.send({ type: 'START', task: task() });
     await flush();
     actor.send({ type: 'CANCEL', reason: 'user pressed stop' });
@@ -121,10 +155,13 @@ describe('SubAgent', () => {
   });
 
   it('fails with max_turns instead of starting a task past its turn budget', async () => {
-    const { actor } = startSubAgent({ id: 'p', name: 'p', kind: 'persistent', persona: 'coder', maxTurns: 4 }, async () => ({
-      result: 'ok',
-      turns: 2,
-    }));
+    const { actor } = startSubAgent(
+      { id: 'p', name: 'p', kind: 'persistent', persona: 'coder', maxTurns: 4 },
+      async () => ({
+        result: 'ok',
+        turns: 2,
+      }),
+    );
     actor.send({ type: 'START', task: task('t1') });
     await flush();
     actor.send({ type: 'START', task: task('t2') });
@@ -152,7 +189,10 @@ describe('SubAgent', () => {
     clock.increment(10);
     first.resolve({ result: 'stale' });
     await flush();
-    expect(actor.getSnapshot().output).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
+    expect(actor.getSnapshot().output).toMatchObject({
+      status: 'failed',
+      error: { code: 'timeout' },
+    });
     expect(actor.getSnapshot().context.result).toBeUndefined();
     expect(calls).toEqual(['t1']);
   });

@@ -6,14 +6,22 @@ export abstract class NerdloopError extends Error {
   abstract readonly code: string;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.details = options.details ?? {};
   }
 
   toJSON(): { name: string; code: string; message: string; details: Record<string, unknown> } {
-    return { name: this.name, code: this.code, message: this.message, details: { ...this.details } };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      details: { ...this.details },
+    };
   }
 }
 

@@ -1,4 +1,3 @@
-export { describeUnknownError, NerdloopError } from './errors.js';
 export {
   type Clock,
   type IdGenerator,
@@ -6,3 +5,4 @@ export {
   sequentialIds,
   systemClock,
 } from './clock.js';
+export { describeUnknownError, NerdloopError } from './errors.js';

@@ -1,4 +1,4 @@
-export { createInspectionTranslator, originOf, stateName, type Publish } from './inspection.js';
+export { createInspectionTranslator, originOf, type Publish, stateName } from './inspection.js';
 export { forAgent, ofType } from './operators.js';
 export {
   type EventOrigin,

@@ -26,7 +26,12 @@ export type InspectionTranslatorOptions = {
   rootPath: string;
   publish: Publish;
   /** Called after an agent's state changed, with its path; the runtime saves snapshots here. */
-  onStateChange?: (change: { path: string; from: string | null; to: string; actorRef: InspectedRef }) => void;
+  onStateChange?: (change: {
+    path: string;
+    from: string | null;
+    to: string;
+    actorRef: InspectedRef;
+  }) => void;
 };
 
 export type InspectedRef = {
@@ -47,7 +52,8 @@ export function createInspectionTranslator(options: InspectionTranslatorOptions)
     if (inspection.type === '@xstate.action') {
       if (inspection.action.type !== 'xstate.emit') return;
       const emitted = (inspection.action.params as { event?: Emitted } | undefined)?.event;
-      if (emitted) translateEmitted(emitted, pathOf(inspection.actorRef as InspectedRef), now(), publish);
+      if (emitted)
+        translateEmitted(emitted, pathOf(inspection.actorRef as InspectedRef), now(), publish);
       return;
     }
     if (inspection.type === '@xstate.snapshot') {
@@ -81,8 +87,14 @@ export function stateName(value: unknown): string {
   return String(value);
 }
 
-function translateEmitted(emitted: Emitted, sourcePath: string, at: number, publish: Publish): void {
-  const child = (supervisorId: string, childId: string) => originOf(`${supervisorId}/${childId}`, at);
+function translateEmitted(
+  emitted: Emitted,
+  sourcePath: string,
+  at: number,
+  publish: Publish,
+): void {
+  const child = (supervisorId: string, childId: string) =>
+    originOf(`${supervisorId}/${childId}`, at);
   switch (emitted.type) {
     case 'task.started':
       publish({ type: 'task.started', ...originOf(sourcePath, at), taskId: emitted.taskId });
@@ -98,7 +110,12 @@ function translateEmitted(emitted: Emitted, sourcePath: string, at: number, publ
       });
       return;
     case 'task.failed':
-      publish({ type: 'task.failed', ...originOf(sourcePath, at), taskId: emitted.taskId, error: emitted.error });
+      publish({
+        type: 'task.failed',
+        ...originOf(sourcePath, at),
+        taskId: emitted.taskId,
+        error: emitted.error,
+      });
       return;
     case 'supervisor.child_started':
       publish({
@@ -110,7 +127,12 @@ function translateEmitted(emitted: Emitted, sourcePath: string, at: number, publ
       });
       return;
     case 'supervisor.child_exited':
-      publish({ type: 'agent.exited', ...child(emitted.supervisorId, emitted.childId), exit: emitted.exit, reason: emitted.reason });
+      publish({
+        type: 'agent.exited',
+        ...child(emitted.supervisorId, emitted.childId),
+        exit: emitted.exit,
+        reason: emitted.reason,
+      });
       return;
     case 'supervisor.child_restarting':
       publish({
@@ -121,24 +143,42 @@ function translateEmitted(emitted: Emitted, sourcePath: string, at: number, publ
       });
       return;
     case 'supervisor.child_killed':
-      publish({ type: 'agent.killed', ...child(emitted.supervisorId, emitted.childId), reason: emitted.reason });
+      publish({
+        type: 'agent.killed',
+        ...child(emitted.supervisorId, emitted.childId),
+        reason: emitted.reason,
+      });
       return;
     case 'supervisor.spawn_queued':
-      publish({ type: 'spawn.queued', ...child(emitted.supervisorId, emitted.childId), position: emitted.position });
+      publish({
+        type: 'spawn.queued',
+        ...child(emitted.supervisorId, emitted.childId),
+        position: emitted.position,
+      });
       return;
     case 'supervisor.spawn_rejected':
       publish({
         type: 'spawn.rejected',
-        ...(emitted.childId ? child(emitted.supervisorId, emitted.childId) : originOf(emitted.supervisorId, at)),
+        ...(emitted.childId
+          ? child(emitted.supervisorId, emitted.childId)
+          : originOf(emitted.supervisorId, at)),
         code: emitted.code,
         message: emitted.message,
       });
       return;
     case 'supervisor.restore_failed':
-      publish({ type: 'snapshot.failed', ...child(emitted.supervisorId, emitted.childId), message: emitted.message });
+      publish({
+        type: 'snapshot.failed',
+        ...child(emitted.supervisorId, emitted.childId),
+        message: emitted.message,
+      });
       return;
     case 'supervisor.escalated':
-      publish({ type: 'supervisor.escalated', ...originOf(emitted.supervisorId, at), error: emitted.error });
+      publish({
+        type: 'supervisor.escalated',
+        ...originOf(emitted.supervisorId, at),
+        error: emitted.error,
+      });
       return;
     case 'supervisor.stopped':
       publish({ type: 'supervisor.stopped', ...originOf(emitted.supervisorId, at) });

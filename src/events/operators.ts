@@ -16,6 +16,7 @@ export function forAgent(
 ): OperatorFunction<RuntimeEvent, RuntimeEvent> {
   const prefix = `${agentId}/`;
   return filter(
-    (event) => event.agentId === agentId || (options.subtree === true && event.agentId.startsWith(prefix)),
+    (event) =>
+      event.agentId === agentId || (options.subtree === true && event.agentId.startsWith(prefix)),
   );
 }

@@ -55,7 +55,12 @@ export const runtimeEventSchema = z.discriminatedUnion('type', [
   event('tool.requested', { callId: z.string(), tool: z.string() }),
   event('tool.permitted', { callId: z.string(), tool: z.string() }),
   event('tool.denied', { callId: z.string(), tool: z.string(), reason: z.string() }),
-  event('tool.finished', { callId: z.string(), tool: z.string(), ok: z.boolean(), durationMs: z.number() }),
+  event('tool.finished', {
+    callId: z.string(),
+    tool: z.string(),
+    ok: z.boolean(),
+    durationMs: z.number(),
+  }),
   event('llm.delta', { text: z.string() }),
   event('llm.usage', {
     promptTokens: z.number().int().nonnegative(),

@@ -1,11 +1,22 @@
-export { createSubAgentLogic, createSupervisorLogic, type RestoreFunction, type SupervisorLogic } from './logic.js';
+export {
+  createSubAgentLogic,
+  createSupervisorLogic,
+  type RestoreFunction,
+  type SupervisorLogic,
+} from './logic.js';
 export {
   createRuntime,
   Runtime,
-  RuntimeStoppedError,
   type RuntimeOptions,
+  RuntimeStoppedError,
   SpawnRejectedError,
   type TaskOutcome,
   UnknownAgentError,
 } from './runtime.js';
-export { createRunTask, type TaskContext, TaskFailedError, type TaskFunction, type TaskOutputInit } from './task-runner.js';
+export {
+  createRunTask,
+  type TaskContext,
+  TaskFailedError,
+  type TaskFunction,
+  type TaskOutputInit,
+} from './task-runner.js';

@@ -8,7 +8,10 @@ import { subAgentClockActions, subAgentMachine } from '../../machines/subagent.m
 import type { Clock } from '../core/index.js';
 import { createRunTask, type TaskFunction } from './task-runner.js';
 
-export type RestoreFunction = (input: { agentId: string; systemId: string }) => Promise<RestoredAgent>;
+export type RestoreFunction = (input: {
+  agentId: string;
+  systemId: string;
+}) => Promise<RestoredAgent>;
 
 export type LogicOptions = {
   runTask: TaskFunction;
@@ -25,7 +28,8 @@ export function createSubAgentLogic(options: Pick<LogicOptions, 'runTask' | 'clo
 }
 
 export function createSupervisorLogic(options: LogicOptions) {
-  const restore: RestoreFunction = options.restore ?? (async ({ agentId }) => ({ agentId, state: null }));
+  const restore: RestoreFunction =
+    options.restore ?? (async ({ agentId }) => ({ agentId, state: null }));
   const logic = spawnerMachine.provide({
     actors: {
       subAgent: createSubAgentLogic(options),

@@ -33,7 +33,14 @@ export type RuntimeOptions = {
 };
 
 export type TaskOutcome =
-  | { status: 'completed'; agentId: string; taskId: string; result: unknown; tokens: number; turns: number }
+  | {
+      status: 'completed';
+      agentId: string;
+      taskId: string;
+      result: unknown;
+      tokens: number;
+      turns: number;
+    }
   | { status: 'failed'; agentId: string; taskId: string | null; code: string; message: string };
 
 export class SpawnRejectedError extends NerdloopError {
@@ -46,7 +53,11 @@ export class RuntimeStoppedError extends NerdloopError {
   readonly code = 'runtime_stopped';
 }
 
-const restorableStateSchema = subAgentContextSchema.pick({ history: true, turns: true, metrics: true });
+const restorableStateSchema = subAgentContextSchema.pick({
+  history: true,
+  turns: true,
+  metrics: true,
+});
 
 export class Runtime {
   readonly events$: Observable<RuntimeEvent>;
@@ -145,7 +156,8 @@ export class Runtime {
         filter(
           (event) =>
             event.agentId === agentPath &&
-            (((event.type === 'task.completed' || event.type === 'task.failed') && event.taskId === taskId) ||
+            (((event.type === 'task.completed' || event.type === 'task.failed') &&
+              event.taskId === taskId) ||
               event.type === 'spawn.rejected' ||
               (event.type === 'agent.exited' && event.exit !== 'normal')),
         ),
@@ -165,7 +177,10 @@ export class Runtime {
   }
 
   /** Spawns an agent for one task and resolves with how it ended. */
-  async run(spec: ChildSpecInit & { type: 'agent'; task: Task }, options: { under?: string } = {}): Promise<TaskOutcome> {
+  async run(
+    spec: ChildSpecInit & { type: 'agent'; task: Task },
+    options: { under?: string } = {},
+  ): Promise<TaskOutcome> {
     const path = childSystemId(options.under ?? this.rootId, spec.id);
     const outcome = this.waitForTask(path, spec.task.id);
     this.spawn(spec, options);
@@ -228,9 +243,22 @@ export class Runtime {
   #outcomeOf(event: RuntimeEvent, agentId: string, taskId: string): TaskOutcome {
     switch (event.type) {
       case 'task.completed':
-        return { status: 'completed', agentId, taskId, result: event.result, tokens: event.tokens, turns: event.turns };
+        return {
+          status: 'completed',
+          agentId,
+          taskId,
+          result: event.result,
+          tokens: event.tokens,
+          turns: event.turns,
+        };
       case 'task.failed':
-        return { status: 'failed', agentId, taskId: event.taskId, code: event.error.code, message: event.error.message };
+        return {
+          status: 'failed',
+          agentId,
+          taskId: event.taskId,
+          code: event.error.code,
+          message: event.error.message,
+        };
       case 'spawn.rejected':
         return { status: 'failed', agentId, taskId, code: event.code, message: event.message };
       case 'agent.exited':
@@ -241,13 +269,21 @@ export class Runtime {
   }
 
   /** System agents persist a snapshot after every completed task. */
-  #afterTask(path: string, actorRef: { getSnapshot: () => unknown; getPersistedSnapshot?: () => unknown }): void {
+  #afterTask(
+    path: string,
+    actorRef: { getSnapshot: () => unknown; getPersistedSnapshot?: () => unknown },
+  ): void {
     const context = (actorRef.getSnapshot() as { context?: { kind?: string } }).context;
     if (context?.kind !== 'system' || !this.#snapshots || !actorRef.getPersistedSnapshot) return;
     const snapshot = actorRef.getPersistedSnapshot();
     const bytes = Buffer.byteLength(JSON.stringify(snapshot));
     this.#snapshots.save(path, snapshot).then(
-      () => this.#publishIfOpen({ type: 'snapshot.saved', ...originOf(path, this.#clock.now()), bytes }),
+      () =>
+        this.#publishIfOpen({
+          type: 'snapshot.saved',
+          ...originOf(path, this.#clock.now()),
+          bytes,
+        }),
       (error: unknown) =>
         this.#publishIfOpen({
           type: 'snapshot.failed',
@@ -257,29 +293,36 @@ export class Runtime {
     );
   }
 
-  async #restore({ agentId, systemId }: { agentId: string; systemId: string }): Promise<RestoredAgent> {
+  async #restore({
+    agentId,
+    systemId,
+  }: {
+    agentId: string;
+    systemId: string;
+  }): Promise<RestoredAgent> {
     if (!this.#snapshots) return { agentId, state: null };
-    const loaded = await this.#snapshots.load(systemId);
+    const loaded = await this.#snapshots.load(systemId, { validate: describeInvalidAgentSnapshot });
     const origin = () => originOf(systemId, this.#clock.now());
     if (loaded.status === 'missing') return { agentId, state: null };
     if (loaded.status === 'corrupt') {
-      this.#publishIfOpen({ type: 'snapshot.corrupt', ...origin(), message: loaded.error.message, movedTo: loaded.movedTo });
-      return { agentId, state: null };
-    }
-    const parsed = restorableStateSchema.safeParse((loaded.snapshot as { context?: unknown } | null)?.context);
-    if (!parsed.success) {
-      const quarantined = await this.#snapshots.quarantine(systemId, 'snapshot context does not match the SubAgent schema');
       this.#publishIfOpen({
         type: 'snapshot.corrupt',
         ...origin(),
-        message: `snapshot context is not a SubAgent's: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-        movedTo: quarantined,
+        message: loaded.error.message,
+        movedTo: loaded.movedTo,
       });
       return { agentId, state: null };
     }
-    const { history, turns, metrics } = parsed.data;
-    this.#publishIfOpen({ type: 'snapshot.restored', ...origin(), tasksCompleted: metrics.tasksCompleted });
-    return { agentId, state: { history, turns, tokens: metrics.tokens, tasksCompleted: metrics.tasksCompleted } };
+    const { history, turns, metrics } = restorableStateSchema.parse(contextOf(loaded.snapshot));
+    this.#publishIfOpen({
+      type: 'snapshot.restored',
+      ...origin(),
+      tasksCompleted: metrics.tasksCompleted,
+    });
+    return {
+      agentId,
+      state: { history, turns, tokens: metrics.tokens, tasksCompleted: metrics.tasksCompleted },
+    };
   }
 
   #publishIfOpen(event: RuntimeEvent): void {
@@ -291,8 +334,21 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   return new Runtime(options);
 }
 
+const contextOf = (snapshot: unknown): unknown =>
+  snapshot && typeof snapshot === 'object' && 'context' in snapshot ? snapshot.context : undefined;
+
+/** Why a persisted snapshot cannot be a SubAgent's, or null when it can. */
+function describeInvalidAgentSnapshot(snapshot: unknown): string | null {
+  const parsed = restorableStateSchema.safeParse(contextOf(snapshot));
+  if (parsed.success) return null;
+  return parsed.error.issues
+    .map((issue) => `context.${issue.path.join('.')}: ${issue.message}`)
+    .join('; ');
+}
+
 function splitPath(path: string): [string, string] {
   const cut = path.lastIndexOf('/');
-  if (cut <= 0) throw new UnknownAgentError(`"${path}" is not a child path (expected parent/child)`);
+  if (cut <= 0)
+    throw new UnknownAgentError(`"${path}" is not a child path (expected parent/child)`);
   return [path.slice(0, cut), path.slice(cut + 1)];
 }

@@ -15,11 +15,19 @@ import {
 } from '../../machines/contracts.js';
 import { describeUnknownError, NerdloopError } from '../core/index.js';
 
-export type TaskOutputInit = { result: unknown; tokens?: number; turns?: number; messages?: TaskOutput['messages'] };
+export type TaskOutputInit = {
+  result: unknown;
+  tokens?: number;
+  turns?: number;
+  messages?: TaskOutput['messages'];
+};
 
 export type TaskContext = { signal: AbortSignal };
 
-export type TaskFunction = (input: RunTaskInput, context: TaskContext) => Promise<TaskOutputInit> | TaskOutputInit;
+export type TaskFunction = (
+  input: RunTaskInput,
+  context: TaskContext,
+) => Promise<TaskOutputInit> | TaskOutputInit;
 
 /** Thrown by a task to fail with a specific code instead of `task_error`. */
 export class TaskFailedError extends NerdloopError {
@@ -58,7 +66,8 @@ export function createRunTask(run: TaskFunction) {
               },
             });
         },
-        (error: unknown) => send({ type: 'TASK.FAILED', error: toFailure(error, controller.signal) }),
+        (error: unknown) =>
+          send({ type: 'TASK.FAILED', error: toFailure(error, controller.signal) }),
       );
     return () => controller.abort('agent stopped');
   });

@@ -4,7 +4,14 @@ import type { AnyStateMachine } from 'xstate';
 
 export type MachineGraphJson = {
   id: string;
-  nodes: Array<{ id: string; key: string; parent: string | null; type: string; initial: string | null; description: string | null }>;
+  nodes: Array<{
+    id: string;
+    key: string;
+    parent: string | null;
+    type: string;
+    initial: string | null;
+    description: string | null;
+  }>;
   edges: Array<{ source: string; target: string; event: string; guard: string | null }>;
 };
 
@@ -23,7 +30,12 @@ export function toGraphJson(machine: AnyStateMachine): MachineGraphJson {
       description: node.stateNode.description ?? null,
     });
     for (const edge of node.edges) {
-      edges.push({ source: edge.source.id, target: edge.target.id, event: edge.label.text, guard: guardName(edge) });
+      edges.push({
+        source: edge.source.id,
+        target: edge.target.id,
+        event: edge.label.text,
+        guard: guardName(edge),
+      });
     }
   });
   return { id: machine.id, nodes, edges };
@@ -44,7 +56,9 @@ export function toMermaid(machine: AnyStateMachine): string {
         lines.push(`${indent}state "${child.stateNode.key}" as ${mermaidId(child.id)}`);
       }
       if (child.stateNode.description) {
-        lines.push(`${indent}note right of ${mermaidId(child.id)}: ${oneLine(child.stateNode.description)}`);
+        lines.push(
+          `${indent}note right of ${mermaidId(child.id)}: ${oneLine(child.stateNode.description)}`,
+        );
       }
       if (child.stateNode.type === 'final') lines.push(`${indent}${mermaidId(child.id)} --> [*]`);
     }
@@ -63,7 +77,11 @@ export function toMermaid(machine: AnyStateMachine): string {
   return `${lines.join('\n')}\n`;
 }
 
-function walk(node: DirectedGraphNode, parent: string | null, visit: (node: DirectedGraphNode, parent: string | null) => void): void {
+function walk(
+  node: DirectedGraphNode,
+  parent: string | null,
+  visit: (node: DirectedGraphNode, parent: string | null) => void,
+): void {
   if (parent !== null) visit(node, parent);
   for (const child of node.children) walk(child, node.id, visit);
 }
@@ -79,7 +97,9 @@ function eventLabel(event: string): string {
   const after = /^xstate\.after\.([^.]+)\./.exec(event);
   if (after) return `after ${after[1]}`;
   if (event === '') return 'always';
-  return event.replace(/^xstate\.done\.actor\./, 'done ').replace(/^xstate\.error\.actor\./, 'error ');
+  return event
+    .replace(/^xstate\.done\.actor\./, 'done ')
+    .replace(/^xstate\.error\.actor\./, 'error ');
 }
 
 const mermaidId = (id: string): string => id.replace(/[^A-Za-z0-9_]/g, '_');

@@ -74,12 +74,15 @@ export async function loadManifest(path = defaultManifestPath()): Promise<Statel
   }
   const parsed = statelyManifestSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
     throw new ManifestError(`${path} is not a valid manifest: ${problems.join('; ')}`);
   }
   const names = new Set<string>();
   for (const machine of parsed.data.machines) {
-    if (names.has(machine.name)) throw new ManifestError(`${path}: machine "${machine.name}" is listed twice`);
+    if (names.has(machine.name))
+      throw new ManifestError(`${path}: machine "${machine.name}" is listed twice`);
     names.add(machine.name);
   }
   return parsed.data;
@@ -87,7 +90,10 @@ export async function loadManifest(path = defaultManifestPath()): Promise<Statel
 
 /** Imports a manifest entry's machine; `root` is the folder the manifest's paths are relative to. */
 export async function loadMachine(entry: MachineEntry, root: string): Promise<AnyStateMachine> {
-  const module = (await import(pathToFileURL(resolve(root, entry.file)).href)) as Record<string, unknown>;
+  const module = (await import(pathToFileURL(resolve(root, entry.file)).href)) as Record<
+    string,
+    unknown
+  >;
   const machine = module[entry.export];
   if (!isStateMachine(machine)) {
     throw new ManifestError(`${entry.file} has no state machine exported as "${entry.export}"`);

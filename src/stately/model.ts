@@ -37,7 +37,8 @@ export type ReplayResult = {
 /** The machine with every actor it may invoke or spawn replaced by one that does nothing. */
 export function inertMachine(machine: AnyStateMachine): AnyStateMachine {
   const actors: Record<string, AnyActorLogic> = {};
-  for (const key of Object.keys(machine.implementations.actors)) actors[key] = fromCallback(() => {});
+  for (const key of Object.keys(machine.implementations.actors))
+    actors[key] = fromCallback(() => {});
   return machine.provide({ actors });
 }
 
@@ -53,7 +54,11 @@ export function traversalLogic(machine: AnyStateMachine): AnyStateMachine {
   logic.transition = (snapshot, event, scope) => {
     const parent = createEmptyActor();
     // The mock scope is only read for `self` and `system`; the cast keeps the rest of it.
-    return machine.transition(snapshot, event, { ...scope, self: parent as typeof scope.self, system: parent.system });
+    return machine.transition(snapshot, event, {
+      ...scope,
+      self: parent as typeof scope.self,
+      system: parent.system,
+    });
   };
   return logic;
 }
@@ -67,7 +72,8 @@ export function traversalLogic(machine: AnyStateMachine): AnyStateMachine {
 export function eventsFor(machine: AnyStateMachine, model: MachineModel) {
   const delayed: Array<{ value: StateValue; type: string }> = [];
   const visit = (node: AnyStateNode) => {
-    for (const transition of node.after) delayed.push({ value: valueOf(node.path), type: transition.eventType });
+    for (const transition of node.after)
+      delayed.push({ value: stateValueAt(node.path), type: transition.eventType });
     for (const child of Object.values(node.states)) visit(child);
   };
   visit(machine.root);
@@ -80,26 +86,34 @@ export function eventsFor(machine: AnyStateMachine, model: MachineModel) {
   ];
 }
 
-function valueOf(path: readonly string[]): StateValue {
+function stateValueAt(path: readonly string[]): StateValue {
   const [head, ...rest] = path;
   if (head === undefined) return {};
-  return rest.length === 0 ? head : { [head]: valueOf(rest) };
+  return rest.length === 0 ? head : { [head]: stateValueAt(rest) };
 }
 
 export function serializerFor(model: MachineModel) {
   return (snapshot: AnyMachineSnapshot): string => {
     const picked: Record<string, unknown> = {};
     for (const path of model.contextKeys) picked[path] = project(snapshot.context, path.split('.'));
-    return JSON.stringify({ value: snapshot.value, status: snapshot.status, output: snapshot.output, context: picked });
+    return JSON.stringify({
+      value: snapshot.value,
+      status: snapshot.status,
+      output: snapshot.output,
+      context: picked,
+    });
   };
 }
 
 /** Reads a dotted path from a value; `*` maps over an object's or array's entries. */
 function project(value: unknown, path: string[]): unknown {
-  if (path.length === 0 || value === null || typeof value !== 'object') return path.length === 0 ? value : undefined;
+  if (path.length === 0 || value === null || typeof value !== 'object')
+    return path.length === 0 ? value : undefined;
   const [head, ...rest] = path;
   if (head === '*') {
-    const entries = Array.isArray(value) ? value.map((item, index) => [String(index), item] as const) : Object.entries(value);
+    const entries = Array.isArray(value)
+      ? value.map((item, index) => [String(index), item] as const)
+      : Object.entries(value);
     return Object.fromEntries(entries.map(([key, item]) => [key, project(item, rest)]));
   }
   return project((value as Record<string, unknown>)[head ?? ''], rest);
@@ -127,7 +141,10 @@ export function planPaths(machine: AnyStateMachine, model: MachineModel): ModelP
     for (const [source, { state, transitions }] of Object.entries(adjacency)) {
       const prefix = byState.get(source);
       if (!prefix || (state as AnyMachineSnapshot).status !== 'active') continue;
-      for (const edge of Object.values(transitions) as Array<{ event: EventObject; state: unknown }>) {
+      for (const edge of Object.values(transitions) as Array<{
+        event: EventObject;
+        state: unknown;
+      }>) {
         const steps = [...prefix, toStep(edge)];
         plans.push({ kind: 'edge', input, steps, description: describePath(steps) });
       }
@@ -170,13 +187,17 @@ export function replayPath(machine: AnyStateMachine, path: ModelPath): ReplayRes
     for (const id of stateIds(machine, snapshot.value)) states.add(id);
     const where = `step ${index + 1} (${step.event.type})`;
     if (JSON.stringify(snapshot.value) !== JSON.stringify(step.value)) {
-      mismatches.push(`${where}: expected ${JSON.stringify(step.value)}, actor is in ${JSON.stringify(snapshot.value)}`);
+      mismatches.push(
+        `${where}: expected ${JSON.stringify(step.value)}, actor is in ${JSON.stringify(snapshot.value)}`,
+      );
     }
     if (snapshot.status !== step.status) {
       mismatches.push(`${where}: expected status ${step.status}, actor is ${snapshot.status}`);
     }
     if (step.status === 'done' && JSON.stringify(snapshot.output) !== JSON.stringify(step.output)) {
-      mismatches.push(`${where}: expected output ${JSON.stringify(step.output)}, got ${JSON.stringify(snapshot.output)}`);
+      mismatches.push(
+        `${where}: expected output ${JSON.stringify(step.output)}, got ${JSON.stringify(snapshot.output)}`,
+      );
     }
   });
   actor.stop();
@@ -187,7 +208,8 @@ export function replayPath(machine: AnyStateMachine, path: ModelPath): ReplayRes
 export function allTransitionKeys(machine: AnyStateMachine): Set<string> {
   const keys = new Set<string>();
   const visit = (node: AnyStateNode) => {
-    for (const list of node.transitions.values()) for (const transition of list) keys.add(transitionKey(transition));
+    for (const list of node.transitions.values())
+      for (const transition of list) keys.add(transitionKey(transition));
     for (const transition of node.always ?? []) keys.add(transitionKey(transition));
     for (const child of Object.values(node.states)) visit(child);
   };
@@ -216,7 +238,14 @@ type TransitionLike = {
 export function transitionKey(transition: TransitionLike): string {
   const target = transition.target?.map((node) => node.id).join(',') ?? '(self)';
   const guard = transition.guard as { type?: unknown } | string | undefined;
-  const guardName = typeof guard === 'string' ? guard : typeof guard?.type === 'string' ? guard.type : guard ? 'inline' : '';
+  const guardName =
+    typeof guard === 'string'
+      ? guard
+      : typeof guard?.type === 'string'
+        ? guard.type
+        : guard
+          ? 'inline'
+          : '';
   return `${transition.source.id} --${transition.eventType || 'always'}${guardName ? ` [${guardName}]` : ''}--> ${target}`;
 }
 
@@ -239,7 +268,12 @@ function stateIds(_machine: AnyStateMachine, value: StateValue): string[] {
 
 function toStep(step: { event: EventObject; state: unknown }): ModelStep {
   const snapshot = step.state as AnyMachineSnapshot;
-  return { event: step.event, value: snapshot.value, status: snapshot.status, output: snapshot.output };
+  return {
+    event: step.event,
+    value: snapshot.value,
+    status: snapshot.status,
+    output: snapshot.output,
+  };
 }
 
 function describePath(steps: ModelStep[]): string {

@@ -3,7 +3,11 @@ import { createActor, type EventObject, SimulatedClock } from 'xstate';
 import type { SubAgentInit } from '../../machines/contracts.js';
 import { createSubAgentLogic, type TaskFunction } from '../../src/session/index.js';
 
-export function startSubAgent(init: SubAgentInit, runTask: TaskFunction, clock = new SimulatedClock()) {
+export function startSubAgent(
+  init: SubAgentInit,
+  runTask: TaskFunction,
+  clock = new SimulatedClock(),
+) {
   const logic = createSubAgentLogic({ runTask, clock });
   const actor = createActor(logic, { input: init, clock });
   const emitted: EventObject[] = [];

@@ -16,7 +16,10 @@ export function startRuntime(options: {
   const events: RuntimeEvent[] = [];
   runtime.events$.subscribe((event) => events.push(event));
   const of = <T extends RuntimeEvent['type']>(type: T, agentId?: string) =>
-    events.filter((e): e is Extract<RuntimeEvent, { type: T }> => e.type === type && (agentId === undefined || e.agentId === agentId));
+    events.filter(
+      (e): e is Extract<RuntimeEvent, { type: T }> =>
+        e.type === type && (agentId === undefined || e.agentId === agentId),
+    );
   /** Moves simulated time forward in 1 ms steps so timers set by timers fire too. */
   const advance = async (ms: number) => {
     for (let i = 0; i < ms; i++) {

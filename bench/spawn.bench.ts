@@ -1,0 +1,186 @@
+/**
+ * Spawn benchmarks. Each figure is printed beside a baseline measured in the
+ * same run on the same machine:
+ *   - spawn→complete of ephemeral SubAgents vs bare createActor of a 4-state machine
+ *   - retained heap per idle SubAgent (10,000 and 100,000) vs a bare idle root actor
+ *   - event throughput to 1 and 10 subscribers vs a bare RxJS Subject
+ */
+import { Subject } from 'rxjs';
+import { createActor, createMachine } from 'xstate';
+import { createRuntime, type Runtime } from '../src/session/index.js';
+import { type BenchRow, gc, heapUsed, measure, timeIt } from './support.js';
+
+const fourStates = createMachine({
+  initial: 'a',
+  states: {
+    a: { on: { NEXT: 'b' } },
+    b: { on: { NEXT: 'c' } },
+    c: { on: { NEXT: 'd' } },
+    d: { type: 'final' },
+  },
+});
+
+function bareActorCycles(n: number): number {
+  return timeIt(n, () => {
+    for (let i = 0; i < n; i++) {
+      const actor = createActor(fourStates);
+      actor.start();
+      actor.send({ type: 'NEXT' });
+      actor.send({ type: 'NEXT' });
+      actor.send({ type: 'NEXT' });
+      actor.stop();
+    }
+  });
+}
+
+async function spawnCompleteCycles(n: number, batch: number): Promise<number> {
+  const runtime = createRuntime({
+    runTask: () => ({ result: null }),
+    supervisor: { maxConcurrent: batch, maxQueue: n },
+  });
+  let completed = 0;
+  let wake: () => void = () => {};
+  runtime.events$.subscribe((event) => {
+    if (event.type === 'task.completed' && ++completed % batch === 0) wake();
+  });
+  const started = performance.now();
+  for (let done = 0; done < n; done += batch) {
+    const settled = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    for (let i = done; i < done + batch; i++) {
+      runtime.spawn({ type: 'agent', id: `a${i}`, task: { id: 't', prompt: '' } });
+    }
+    await settled;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await runtime.shutdown();
+  return n / seconds;
+}
+
+/** Idle persistent agents spread over nested supervisors of `fanout` children each. */
+async function idleAgentBytes(
+  n: number,
+  fanout: number,
+): Promise<{ perAgent: number; alive: number; seconds: number }> {
+  await gc();
+  const before = heapUsed();
+  const started = performance.now();
+  const runtime: Runtime = createRuntime({
+    runTask: () => ({ result: null }),
+    supervisor: { maxConcurrent: fanout + 1 },
+  });
+  const teams = Math.ceil(n / fanout);
+  for (let t = 0; t < teams; t++) {
+    runtime.spawn({ type: 'supervisor', id: `team${t}`, config: { maxConcurrent: fanout } });
+    const under = `root/team${t}`;
+    for (let i = t * fanout; i < Math.min(n, (t + 1) * fanout); i++) {
+      runtime.spawn({ type: 'agent', id: `a${i}`, kind: 'persistent' }, { under });
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await gc();
+  const after = heapUsed();
+  let alive = 0;
+  for (let t = 0; t < teams; t++) {
+    const team = runtime.agent(`root/team${t}`);
+    alive += Object.keys(team?.getSnapshot().children ?? {}).length;
+  }
+  await runtime.shutdown();
+  return { perAgent: (after - before) / n, alive, seconds };
+}
+
+async function bareIdleActorBytes(n: number): Promise<number> {
+  const machine = createMachine({
+    initial: 'idle',
+    context: { history: [] as string[] },
+    states: { idle: {} },
+  });
+  await gc();
+  const before = heapUsed();
+  const actors = Array.from({ length: n }, () => createActor(machine).start());
+  await gc();
+  const after = heapUsed();
+  for (const actor of actors) actor.stop();
+  return (after - before) / n;
+}
+
+async function runtimeEventsPerSecond(subscribers: number, tasks: number): Promise<number> {
+  const runtime = createRuntime({ runTask: () => ({ result: null }) });
+  let delivered = 0;
+  for (let s = 0; s < subscribers; s++) runtime.events$.subscribe(() => delivered++);
+  let finished: () => void = () => {};
+  let remaining = tasks;
+  runtime.events$.subscribe((event) => {
+    if (event.type === 'task.completed' && --remaining === 0) finished();
+  });
+  runtime.spawn({ type: 'agent', id: 'p', kind: 'persistent' });
+  const done = new Promise<void>((resolve) => {
+    finished = resolve;
+  });
+  const started = performance.now();
+  const ref = runtime.agent('root/p');
+  runtime.events$.subscribe((event) => {
+    if (event.type === 'task.completed' && remaining > 0)
+      ref?.send({ type: 'START', task: { id: `t${remaining}`, prompt: '' } });
+  });
+  ref?.send({ type: 'START', task: { id: 'first', prompt: '' } });
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await runtime.shutdown();
+  return delivered / subscribers / seconds;
+}
+
+function bareSubjectEventsPerSecond(subscribers: number, n: number): number {
+  const subject = new Subject<{ type: string }>();
+  let delivered = 0;
+  for (let s = 0; s < subscribers; s++) subject.subscribe(() => delivered++);
+  return (
+    timeIt(n, () => {
+      for (let i = 0; i < n; i++) subject.next({ type: 'x' });
+    }) * (delivered > 0 ? 1 : 0)
+  );
+}
+
+export async function spawnBench(options: { quick: boolean }): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const cycles = options.quick ? 5_000 : 20_000;
+  rows.push(
+    await measure(
+      'spawn→complete, ephemeral SubAgent (no-op task)',
+      'cycles/s',
+      () => spawnCompleteCycles(cycles, 1_000),
+      {
+        baseline: 'bare createActor → 3 events → stop',
+        baselineValue: () => bareActorCycles(cycles),
+        target: '≥ 20,000',
+      },
+    ),
+  );
+  const bareBytes = await bareIdleActorBytes(10_000);
+  for (const n of options.quick ? [10_000] : [10_000, 100_000]) {
+    const result = await idleAgentBytes(n, 500);
+    rows.push({
+      name: `retained heap per idle SubAgent at ${n.toLocaleString('en')} (${result.alive.toLocaleString('en')} alive, built in ${result.seconds.toFixed(1)} s)`,
+      unit: 'bytes',
+      value: result.perAgent,
+      baseline: 'bare idle root actor',
+      baselineValue: bareBytes,
+      target: '≤ 5,120',
+    });
+  }
+  for (const subscribers of [1, 10]) {
+    rows.push(
+      await measure(
+        `events delivered per subscriber, ${subscribers} subscriber${subscribers > 1 ? 's' : ''}`,
+        'events/s',
+        () => runtimeEventsPerSecond(subscribers, options.quick ? 2_000 : 10_000),
+        {
+          baseline: 'bare RxJS Subject.next',
+          baselineValue: () => bareSubjectEventsPerSecond(subscribers, 200_000),
+        },
+      ),
+    );
+  }
+  return rows;
+}

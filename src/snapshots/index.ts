@@ -1,0 +1,17 @@
+export {
+  FileSnapshotStore,
+  type FileSnapshotStoreOptions,
+  type LoadOptions,
+  type LoadResult,
+  MemorySnapshotStore,
+  type MemorySnapshotStoreOptions,
+  SNAPSHOT_FORMAT_VERSION,
+  type SnapshotClock,
+  SnapshotCorruptError,
+  type SnapshotEnvelope,
+  SnapshotIdError,
+  SnapshotReadError,
+  type SnapshotStore,
+  SnapshotWriteError,
+  snapshotEnvelopeSchema,
+} from './store.js';
