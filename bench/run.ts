@@ -4,4 +4,4 @@ import { printRows } from './support.js';
 
 const quick = process.argv.includes('--quick');
 console.log(`nerdloop benchmarks — node ${process.version}, ${quick ? 'quick' : 'full'} run\n`);
-printRows(await spawnBench({ quick }));
+await spawnBench({ quick, report: (row) => printRows([row]) });

@@ -114,7 +114,7 @@ async function runtimeEventsPerSecond(subscribers: number, tasks: number): Promi
   runtime.events$.subscribe((event) => {
     if (event.type === 'task.completed' && --remaining === 0) finished();
   });
-  runtime.spawn({ type: 'agent', id: 'p', kind: 'persistent' });
+  runtime.spawn({ type: 'agent', id: 'p', kind: 'persistent', maxTurns: tasks + 1 });
   const done = new Promise<void>((resolve) => {
     finished = resolve;
   });
@@ -142,21 +142,23 @@ function bareSubjectEventsPerSecond(subscribers: number, n: number): number {
   );
 }
 
-export async function spawnBench(options: { quick: boolean }): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
+export async function spawnBench(options: { quick: boolean; report: (row: BenchRow) => void }): Promise<void> {
+  const rows = { push: options.report };
   const cycles = options.quick ? 5_000 : 20_000;
-  rows.push(
-    await measure(
-      'spawn→complete, ephemeral SubAgent (no-op task)',
-      'cycles/s',
-      () => spawnCompleteCycles(cycles, 1_000),
-      {
-        baseline: 'bare createActor → 3 events → stop',
-        baselineValue: () => bareActorCycles(cycles),
-        target: '≥ 20,000',
-      },
-    ),
-  );
+  for (const concurrency of [10, 1_000]) {
+    rows.push(
+      await measure(
+        `spawn→complete, ephemeral SubAgent (no-op task), ${concurrency.toLocaleString('en')} alive at once`,
+        'cycles/s',
+        () => spawnCompleteCycles(cycles, concurrency),
+        {
+          baseline: 'bare createActor → 3 events → stop',
+          baselineValue: () => bareActorCycles(cycles),
+          target: '≥ 20,000',
+        },
+      ),
+    );
+  }
   const bareBytes = await bareIdleActorBytes(10_000);
   for (const n of options.quick ? [10_000] : [10_000, 100_000]) {
     const result = await idleAgentBytes(n, 500);
@@ -182,5 +184,4 @@ export async function spawnBench(options: { quick: boolean }): Promise<BenchRow[
       ),
     );
   }
-  return rows;
 }

@@ -742,8 +742,13 @@ function byStartOrder(context: SupervisorContext): ChildEntry[] {
 }
 
 function without(children: Record<string, ChildEntry>, ids: string[]): Record<string, ChildEntry> {
-  const next = { ...children };
-  for (const id of ids) delete next[id];
+  // Rebuilt rather than spread-and-delete: `delete` turns the object into a
+  // slow dictionary that every later copy of the registry pays for.
+  const next: Record<string, ChildEntry> = {};
+  for (const id in children) {
+    const entry = children[id];
+    if (entry && !ids.includes(id)) next[id] = entry;
+  }
   return next;
 }
 

@@ -47,6 +47,9 @@ export function createInspectionTranslator(options: InspectionTranslatorOptions)
   const lastValue = new Map<string, string>();
 
   const pathOf = (ref: InspectedRef): string => ref.systemId ?? rootPath;
+  // Only supervisors and agents have states worth reporting; invoked task runners do not.
+  const isTracked = (ref: InspectedRef, rootSessionId: string): boolean =>
+    ref.src === 'subAgent' || ref.src === 'supervisor' || ref.sessionId === rootSessionId;
 
   return (inspection: InspectionEvent): void => {
     if (inspection.type === '@xstate.action') {
@@ -58,7 +61,7 @@ export function createInspectionTranslator(options: InspectionTranslatorOptions)
     }
     if (inspection.type === '@xstate.snapshot') {
       const ref = inspection.actorRef as InspectedRef;
-      if (!isTracked(ref)) return;
+      if (!isTracked(ref, inspection.rootId)) return;
       const snapshot = inspection.snapshot as { value?: unknown; status?: string };
       const to = stateName(snapshot.value);
       const key = ref.sessionId;
@@ -71,10 +74,6 @@ export function createInspectionTranslator(options: InspectionTranslatorOptions)
       options.onStateChange?.({ path, from, to, actorRef: ref });
     }
   };
-}
-
-function isTracked(ref: InspectedRef): boolean {
-  return ref.src === 'subAgent' || ref.src === 'supervisor' || ref.systemId === undefined;
 }
 
 /** `running.working` for nested values, the plain name otherwise. */
