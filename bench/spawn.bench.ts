@@ -142,7 +142,10 @@ function bareSubjectEventsPerSecond(subscribers: number, n: number): number {
   );
 }
 
-export async function spawnBench(options: { quick: boolean; report: (row: BenchRow) => void }): Promise<void> {
+export async function spawnBench(options: {
+  quick: boolean;
+  report: (row: BenchRow) => void;
+}): Promise<void> {
   const rows = { push: options.report };
   const cycles = options.quick ? 5_000 : 20_000;
   for (const concurrency of [10, 1_000]) {

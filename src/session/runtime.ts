@@ -111,7 +111,9 @@ export class Runtime {
         });
         this.#finish();
       },
-      complete: () => this.#finish(),
+      // XState tells observers about completion before it reports the final
+      // snapshot to inspection; finishing a microtask later keeps that event.
+      complete: () => queueMicrotask(() => this.#finish()),
     });
     this.#actor.start();
   }

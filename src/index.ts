@@ -1,0 +1,17 @@
+/**
+ * nerdloop's public surface for embedding apps. Each module's own index lists
+ * its full API; this file re-exports what an embedding app needs day to day.
+ */
+export * from '../machines/contracts.js';
+export {
+  type SpawnerMachine,
+  type SupervisorEmitted,
+  type SupervisorEvent,
+  spawnerMachine,
+} from '../machines/spawner.machine.js';
+export { type SubAgentMachine, subAgentMachine } from '../machines/subagent.machine.js';
+export * from './core/index.js';
+export * from './events/index.js';
+export * from './session/index.js';
+export * from './snapshots/index.js';
+export * from './stately/index.js';
