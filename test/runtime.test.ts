@@ -161,3 +161,29 @@ describe('Runtime API', () => {
     expect(await pending).toMatchObject({ status: 'failed', code: 'agent_exited' });
   });
 });
+
+describe('Runtime API, spawning', () => {
+  it('run refuses a duplicate id at once, without disturbing the running task', async () => {
+    const { runtime } = startRuntime({ runTask: echo });
+    const first = runtime.waitForTask('root/a', 't1');
+    runtime.spawn({ type: 'agent', id: 'a', kind: 'persistent' });
+    await expect(
+      runtime.run({ type: 'agent', id: 'a', task: { id: 't2', prompt: 'x' } }),
+    ).rejects.toMatchObject({
+      code: 'spawn_rejected',
+    });
+    runtime.spawn({ type: 'agent', id: 'a' });
+    runtime.startTask('root/a', { id: 't1', prompt: 'hello' });
+    expect(await first).toMatchObject({ status: 'completed', result: 'hello (seen 0)' });
+    await runtime.shutdown();
+  });
+
+  it('refuses to spawn under an agent', async () => {
+    const { runtime } = startRuntime({ runTask: echo });
+    runtime.spawn({ type: 'agent', id: 'a', kind: 'persistent' });
+    expect(() => runtime.spawn({ type: 'agent', id: 'b' }, { under: 'root/a' })).toThrow(
+      /is an agent, not a supervisor/,
+    );
+    await runtime.shutdown();
+  });
+});

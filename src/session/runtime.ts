@@ -151,8 +151,36 @@ export class Runtime {
     this.#agentRef(agentPath).send({ type: 'START', task: taskSchema.parse(task) });
   }
 
-  /** Resolves with the outcome of `taskId` on `agentPath`; subscribe before starting it. */
+  /**
+   * Resolves with how the next attempt of `taskId` on `agentPath` ended; call it
+   * before starting the task. Resolves `failed` if the agent exits without
+   * finishing it or the runtime stops first.
+   */
   waitForTask(agentPath: string, taskId: string): Promise<TaskOutcome> {
+    return this.#outcome(agentPath, taskId, false);
+  }
+
+  /**
+   * Spawns an agent for one task and resolves with how it ended, including a
+   * refusal to spawn it (the spawner's queue full, for example).
+   */
+  async run(
+    spec: ChildSpecInit & { type: 'agent'; task: Task },
+    options: { under?: string } = {},
+  ): Promise<TaskOutcome> {
+    const parent = options.under ?? this.rootId;
+    const path = childSystemId(parent, spec.id);
+    // Duplicates are refused here, synchronously, so that a rejection event for
+    // this path can only be about this call's spawn.
+    if (this.#hasChild(parent, spec.id)) {
+      throw new SpawnRejectedError(`a child named "${spec.id}" already exists under ${parent}`);
+    }
+    const outcome = this.#outcome(path, spec.task.id, true);
+    this.spawn(spec, options);
+    return outcome;
+  }
+
+  #outcome(agentPath: string, taskId: string, spawning: boolean): Promise<TaskOutcome> {
     return firstValueFrom(
       this.#events.pipe(
         filter(
@@ -160,7 +188,7 @@ export class Runtime {
             event.agentId === agentPath &&
             (((event.type === 'task.completed' || event.type === 'task.failed') &&
               event.taskId === taskId) ||
-              event.type === 'spawn.rejected' ||
+              (spawning && event.type === 'spawn.rejected') ||
               (event.type === 'agent.exited' && event.exit !== 'normal')),
         ),
         take(1),
@@ -178,15 +206,16 @@ export class Runtime {
     );
   }
 
-  /** Spawns an agent for one task and resolves with how it ended. */
-  async run(
-    spec: ChildSpecInit & { type: 'agent'; task: Task },
-    options: { under?: string } = {},
-  ): Promise<TaskOutcome> {
-    const path = childSystemId(options.under ?? this.rootId, spec.id);
-    const outcome = this.waitForTask(path, spec.task.id);
-    this.spawn(spec, options);
-    return outcome;
+  #hasChild(parent: string, id: string): boolean {
+    const context = (
+      this.#supervisorRef(parent).getSnapshot() as {
+        context?: { children?: object; queue?: Array<{ id: string }> };
+      }
+    ).context;
+    return (
+      Boolean(context?.children && id in context.children) ||
+      Boolean(context?.queue?.some((spec) => spec.id === id))
+    );
   }
 
   /** Asks one child to stop (CANCEL, then a kill after the shutdown timeout). */
@@ -233,6 +262,9 @@ export class Runtime {
   #supervisorRef(path: string) {
     const ref = this.agent(path);
     if (!ref) throw new UnknownAgentError(`no supervisor at "${path}"`);
+    if (ref !== this.#actor && ref.src !== 'supervisor') {
+      throw new UnknownAgentError(`"${path}" is an agent, not a supervisor`);
+    }
     return ref;
   }
 
