@@ -1,5 +1,13 @@
 export { type MachineGraphJson, toGraphJson, toMermaid } from './graph.js';
 export {
+  createLiveInspector,
+  InspectorConnectError,
+  InspectorPortInUseError,
+  type LiveInspector,
+  type LiveInspectorOptions,
+  redactContext,
+} from './inspector.js';
+export {
   defaultManifestPath,
   type InspectorSettings,
   loadMachine,

@@ -1,0 +1,47 @@
+/**
+ * The `nerdloop` command line. `buildCli()` returns the commander program, so
+ * it can run in-process: tests call `.exitOverride()` and `.configureOutput()`
+ * on it and parse with `{ from: 'user' }`.
+ */
+import { NerdloopCommand } from './command.js';
+import { demoCommand } from './demo.js';
+import { machinesCommand } from './machines.js';
+
+export { type CliOutput, NerdloopCommand, outputOf } from './command.js';
+export { type DemoOptions, type DemoReport, runDemo } from './demo.js';
+export { type DemoPlan, type PlannedTask, planDemo } from './demo-plan.js';
+export {
+  createDemoTasks,
+  DeliberateFailureError,
+  type DemoPersona,
+  type DemoResult,
+  demoPersonas,
+  TaskAbortedError,
+  UnknownPersonaError,
+} from './demo-tasks.js';
+export {
+  CliError,
+  DemoIncompleteError,
+  DemoInterruptedError,
+  ExitCode,
+  exitCodeOf,
+  MachineLoadError,
+  UnknownMachineError,
+  WorkspaceError,
+} from './errors.js';
+export { type MachinesJson, type MachinesOptions, renderMachines } from './machines.js';
+
+export function buildCli(): NerdloopCommand {
+  const program = new NerdloopCommand('nerdloop')
+    .description('a runtime for coding agents: supervised XState actors')
+    .showSuggestionAfterError()
+    .addCommand(machinesCommand())
+    .addCommand(demoCommand());
+  // Subcommands copy the program's settings when added, which is before a caller
+  // applies exitOverride() or configureOutput(); copying again at dispatch makes
+  // those reach the command that runs.
+  program.hook('preSubcommand', (thisCommand, subcommand) => {
+    subcommand.copyInheritedSettings(thisCommand);
+  });
+  return program;
+}
