@@ -176,26 +176,42 @@ export const agentSpecSchema = z.object({
 export type AgentSpecInit = z.input<typeof agentSpecSchema>;
 export type AgentSpec = z.output<typeof agentSpecSchema>;
 
-export const supervisorSpecSchema = z.object({
+const supervisorSpecFields = z.object({
   type: z.literal('supervisor'),
   id: agentSpecSchema.shape.id,
   restart: restartTypeSchema.default('permanent'),
   config: supervisorConfigSchema.default(supervisorConfigSchema.parse({})),
 });
-export type SupervisorSpecInit = z.input<typeof supervisorSpecSchema>;
-export type SupervisorSpec = z.output<typeof supervisorSpecSchema>;
+// Recursive: a supervisor's static children may be supervisors. TypeScript
+// cannot infer through that cycle, so only `children` is typed by hand.
+export type SupervisorSpec = z.output<typeof supervisorSpecFields> & { children: ChildSpec[] };
+export type SupervisorSpecInit = z.input<typeof supervisorSpecFields> & {
+  children?: ChildSpecInit[] | undefined;
+};
+export type ChildSpec = AgentSpec | SupervisorSpec;
+export type ChildSpecInit = AgentSpecInit | SupervisorSpecInit;
 
-export const childSpecSchema = z.discriminatedUnion('type', [
+export const supervisorSpecSchema = supervisorSpecFields.extend({
+  /**
+   * Started, in order, whenever this supervisor starts — also when it is
+   * restarted, as OTP's init/1 does. Children added later with SPAWN are not
+   * part of the spec and do not come back after a restart.
+   */
+  get children(): z.ZodDefault<z.ZodArray<z.ZodType<ChildSpec, ChildSpecInit>>> {
+    return z.array(childSpecSchema).default([]);
+  },
+});
+
+export const childSpecSchema: z.ZodType<ChildSpec, ChildSpecInit> = z.discriminatedUnion('type', [
   agentSpecSchema,
   supervisorSpecSchema,
 ]);
-export type ChildSpecInit = z.input<typeof childSpecSchema>;
-export type ChildSpec = z.output<typeof childSpecSchema>;
 
 export const supervisorInputSchema = z.object({
   id: z.string().min(1).default('root'),
   depth: z.number().int().nonnegative().default(0),
   config: supervisorConfigSchema.default(supervisorConfigSchema.parse({})),
+  children: z.array(childSpecSchema).default([]),
 });
 export type SupervisorInit = z.input<typeof supervisorInputSchema>;
 export type SupervisorInput = z.output<typeof supervisorInputSchema>;

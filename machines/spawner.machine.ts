@@ -61,15 +61,23 @@ export type RestoredAgent = {
   state: Pick<SubAgentInit, 'history' | 'turns' | 'tokens' | 'tasksCompleted'> | null;
 };
 
-export type SupervisorEvent =
+/** What callers may send a supervisor. */
+export type SupervisorCommand =
   | { type: 'SPAWN'; spec: ChildSpecInit | unknown }
   | { type: 'STOP'; id: string; reason?: string }
   | { type: 'KILL'; id: string; reason?: string }
-  | { type: 'SHUTDOWN'; reason?: string }
+  | { type: 'SHUTDOWN'; reason?: string };
+
+/**
+ * Timers the supervisor raises to itself. They are in the machine's event type
+ * so the diagram and the model-based tests see them; they are not commands.
+ */
+export type SupervisorTimerEvent =
   | { type: 'RESTART'; ids: string[] }
   | { type: 'FORCE_STOP'; id: string }
-  | { type: 'RESTART_WINDOW_EXPIRED' }
-  | { type: 'SHUTDOWN_TIMEOUT' };
+  | { type: 'RESTART_WINDOW_EXPIRED' };
+
+export type SupervisorEvent = SupervisorCommand | SupervisorTimerEvent;
 
 export type ChildExit = 'normal' | 'abnormal' | 'requested';
 
@@ -153,13 +161,17 @@ export const spawnerMachine = setup({
       depth: init.depth,
       config: init.config,
       children: {},
-      queue: [],
+      // Static children start like queued ones, in order, as soon as the machine does.
+      queue: init.children,
       seq: 0,
       recentRestarts: 0,
       error: null,
     };
   },
   initial: 'supervising',
+  entry: enqueueActions(({ context, enqueue }) => {
+    drainQueue(enqueue as Enqueue, context);
+  }),
   states: {
     supervising: {
       description: 'Spawning, routing exits to the restart policy, restarting with backoff.',
@@ -337,7 +349,12 @@ function launch(
     enqueue.spawnChild('supervisor', {
       id: entry.id,
       systemId,
-      input: { id: systemId, depth: context.depth + 1, config: entry.spec.config },
+      input: {
+        id: systemId,
+        depth: context.depth + 1,
+        config: entry.spec.config,
+        children: entry.spec.children,
+      },
     });
     return markLive(enqueue, context, entry);
   }
@@ -407,6 +424,7 @@ function onChildEnd(raw: unknown): void {
   const entry = context.children[childId];
   enqueue.stopChild(childId); // reap: finished children stay in snapshot.children otherwise
   if (!entry) return;
+  if (entry.status === 'stopping') enqueue.cancel(`force:${childId}`);
   const { exit, reason } = classifyExit(entry, event);
   enqueue.emit({
     type: 'supervisor.child_exited',
@@ -435,7 +453,6 @@ function onChildEnd(raw: unknown): void {
     });
     return;
   }
-  const carried = carryState(args, entry);
   const group = restartGroup(context, entry);
   let children = { ...context.children };
   for (const member of group) {
@@ -451,7 +468,7 @@ function onChildEnd(raw: unknown): void {
       });
       continue;
     }
-    const spec = member.id === entry.id ? carried : member.spec;
+    const spec = carryState(args, member);
     children[member.id] = { ...member, spec, status: 'restarting', restarts: member.restarts + 1 };
   }
   const recentRestarts = context.recentRestarts + 1;
@@ -555,18 +572,9 @@ function removeNow(
   entry: ChildEntry,
   reason: string,
 ): void {
-  enqueue.stopChild(entry.id);
-  enqueue.stopChild(`${RESTORE_PREFIX}${entry.id}`);
-  enqueue.cancel(`restart:${entry.id}`);
-  enqueue.cancel(`force:${entry.id}`);
+  discard(enqueue, context, entry, reason);
   const children = without(context.children, [entry.id]);
   enqueue.assign({ children });
-  enqueue.emit({
-    type: 'supervisor.child_killed',
-    supervisorId: context.id,
-    childId: entry.id,
-    reason,
-  });
   drainQueue(enqueue, { ...context, children });
 }
 
@@ -576,7 +584,8 @@ function askToStop(enqueue: Enqueue, entry: ChildEntry, reason: string): void {
 }
 
 function beginShutdown(raw: unknown): void {
-  const { context, enqueue } = asArgs(raw);
+  const { context, event, enqueue } = asArgs(raw);
+  const reason = (event.type === 'SHUTDOWN' && 'reason' in event && event.reason) || 'shutdown';
   for (const spec of context.queue) {
     emitRejected(
       enqueue,
@@ -590,11 +599,10 @@ function beginShutdown(raw: unknown): void {
   for (const entry of byStartOrder(context).reverse()) {
     if (entry.status === 'live' || entry.status === 'stopping') {
       children[entry.id] = { ...entry, status: 'stopping' };
-      askToStop(enqueue, entry, 'shutdown');
+      askToStop(enqueue, entry, reason);
     } else {
-      enqueue.stopChild(entry.id);
-      enqueue.stopChild(`${RESTORE_PREFIX}${entry.id}`);
-      enqueue.cancel(`restart:${entry.id}`);
+      // Restoring or waiting out a backoff: nothing runs that could be asked to stop.
+      discard(enqueue, context, entry, `${reason} (was ${entry.status})`);
     }
   }
   enqueue.assign({ queue: [], children });
@@ -606,6 +614,7 @@ function onChildEndDuringShutdown(raw: unknown): void {
   enqueue.stopChild(childId);
   const entry = context.children[childId];
   if (!entry) return;
+  enqueue.cancel(`force:${childId}`);
   const { exit, reason } = classifyExit(entry, event);
   enqueue.emit({
     type: 'supervisor.child_exited',
@@ -619,25 +628,35 @@ function onChildEndDuringShutdown(raw: unknown): void {
 
 function killRemaining(raw: unknown, reason: string): void {
   const { context, enqueue } = asArgs(raw);
-  for (const entry of byStartOrder(context).reverse()) {
-    enqueue.stopChild(entry.id);
-    enqueue.emit({
-      type: 'supervisor.child_killed',
-      supervisorId: context.id,
-      childId: entry.id,
-      reason,
-    });
-  }
+  for (const entry of byStartOrder(context).reverse()) discard(enqueue, context, entry, reason);
   enqueue.assign({ children: {} });
+}
+
+/** Stops a child and everything pending for it, and says so; the registry is the caller's. */
+function discard(
+  enqueue: Enqueue,
+  context: SupervisorContext,
+  entry: ChildEntry,
+  reason: string,
+): void {
+  enqueue.stopChild(entry.id);
+  enqueue.stopChild(`${RESTORE_PREFIX}${entry.id}`);
+  enqueue.cancel(`restart:${entry.id}`);
+  enqueue.cancel(`force:${entry.id}`);
+  enqueue.emit({
+    type: 'supervisor.child_killed',
+    supervisorId: context.id,
+    childId: entry.id,
+    reason,
+  });
 }
 
 function escalate(raw: unknown): void {
   const { context, enqueue } = asArgs(raw);
-  for (const entry of byStartOrder(context).reverse()) {
-    enqueue.stopChild(entry.id);
-    enqueue.stopChild(`${RESTORE_PREFIX}${entry.id}`);
-    enqueue.cancel(`restart:${entry.id}`);
-  }
+  const reason = context.error
+    ? `supervisor escalated: ${context.error.reason}`
+    : 'supervisor escalated';
+  for (const entry of byStartOrder(context).reverse()) discard(enqueue, context, entry, reason);
   for (const spec of context.queue) {
     emitRejected(
       enqueue,

@@ -43,7 +43,8 @@ export type InspectedRef = {
 };
 
 export function createInspectionTranslator(options: InspectionTranslatorOptions) {
-  const { now, rootPath, publish } = options;
+  const { now, rootPath } = options;
+  const publish = withLifecycleClosure(options.publish, now);
   const lastValue = new Map<string, string>();
 
   const pathOf = (ref: InspectedRef): string => ref.systemId ?? rootPath;
@@ -76,6 +77,83 @@ export function createInspectionTranslator(options: InspectionTranslatorOptions)
   };
 }
 
+/**
+ * XState stops a child without a word: no exit event, no emitted failure. So
+ * that every task still ends with a reason, this keeps the live agents and the
+ * tasks in flight, and when a supervisor reports a child killed it also reports
+ * the kill of every live descendant (deepest first) and a `task.failed` for each
+ * task that was running under it.
+ */
+function withLifecycleClosure(publish: Publish, now: () => number): Publish {
+  /** Live children by parent path; only paths with live children have an entry. */
+  const childrenOf = new Map<string, Set<string>>();
+  const inFlight = new Map<string, string>();
+  const forget = (path: string) => {
+    const cut = path.lastIndexOf('/');
+    const siblings = cut === -1 ? undefined : childrenOf.get(path.slice(0, cut));
+    siblings?.delete(path);
+    if (siblings?.size === 0) childrenOf.delete(path.slice(0, cut));
+  };
+  /** Live descendants of `path`, deepest first. */
+  const descendantsOf = (path: string): string[] => {
+    const children = childrenOf.get(path);
+    if (!children) return [];
+    return [...children].flatMap((child) => [...descendantsOf(child), child]);
+  };
+  const failInFlight = (path: string, reason: string) => {
+    const taskId = inFlight.get(path);
+    if (taskId === undefined) return;
+    inFlight.delete(path);
+    publish({
+      type: 'task.failed',
+      ...originOf(path, now()),
+      taskId,
+      error: { code: 'cancelled', message: `killed: ${reason}` },
+    });
+  };
+  const end = (event: RuntimeEvent & { type: 'agent.killed' | 'agent.exited' }) => {
+    const descendants = descendantsOf(event.agentId);
+    // Tasks first, so that whoever waits on one learns it failed, then the
+    // exit, then what the exit took down with it.
+    for (const path of descendants) failInFlight(path, event.reason);
+    failInFlight(event.agentId, event.reason);
+    forget(event.agentId);
+    publish(event);
+    for (const path of descendants) {
+      childrenOf.delete(path);
+      publish({
+        type: 'agent.killed',
+        ...originOf(path, now()),
+        reason: `${event.reason} (under ${event.agentId})`,
+      });
+    }
+    childrenOf.delete(event.agentId);
+  };
+  return (event) => {
+    switch (event.type) {
+      case 'agent.spawned':
+        if (event.parentId !== null) {
+          const siblings = childrenOf.get(event.parentId) ?? new Set<string>();
+          siblings.add(event.agentId);
+          childrenOf.set(event.parentId, siblings);
+        }
+        break;
+      case 'task.started':
+        inFlight.set(event.agentId, event.taskId);
+        break;
+      case 'task.completed':
+      case 'task.failed':
+        inFlight.delete(event.agentId);
+        break;
+      case 'agent.killed':
+      case 'agent.exited':
+        end(event);
+        return;
+    }
+    publish(event);
+  };
+}
+
 /** `running.working` for nested values, the plain name otherwise. */
 export function stateName(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -103,7 +181,8 @@ function translateEmitted(
         type: 'task.completed',
         ...originOf(sourcePath, at),
         taskId: emitted.taskId,
-        result: emitted.result,
+        // JSON has no undefined: observers across a process boundary would lose the key.
+        result: emitted.result ?? null,
         tokens: emitted.tokens,
         turns: emitted.turns,
       });

@@ -5,6 +5,8 @@
 import { filter, firstValueFrom, map, type Observable, Subject, take } from 'rxjs';
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import {
+  agentSpecSchema,
+  type ChildSpec,
   type ChildSpecInit,
   childSpecSchema,
   type SupervisorConfigInit,
@@ -52,6 +54,12 @@ export class UnknownAgentError extends NerdloopError {
 export class RuntimeStoppedError extends NerdloopError {
   readonly code = 'runtime_stopped';
 }
+export class InvalidTaskError extends NerdloopError {
+  readonly code = 'invalid_task';
+}
+export class InvalidRuntimeOptionsError extends NerdloopError {
+  readonly code = 'invalid_runtime_options';
+}
 
 const restorableStateSchema = subAgentContextSchema.pick({
   history: true,
@@ -70,6 +78,12 @@ export class Runtime {
 
   constructor(options: RuntimeOptions) {
     this.rootId = options.rootId ?? 'root';
+    if (!agentSpecSchema.shape.id.safeParse(this.rootId).success) {
+      // Paths are `/`-joined ids, so a root id with a slash would make every path ambiguous.
+      throw new InvalidRuntimeOptionsError(
+        `rootId "${this.rootId}" must be letters, digits, _ . : - (no "/")`,
+      );
+    }
     this.#clock = options.clock ?? systemClock;
     this.#snapshots = options.snapshots;
     this.events$ = this.#events.asObservable();
@@ -134,21 +148,19 @@ export class Runtime {
    */
   spawn(spec: ChildSpecInit, options: { under?: string } = {}): string {
     this.#assertRunning();
-    const parsed = childSpecSchema.safeParse(spec);
-    if (!parsed.success) {
-      throw new SpawnRejectedError(
-        `invalid spawn spec: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(spec)'}: ${i.message}`).join('; ')}`,
-      );
-    }
+    const parsed = parseSpec(spec);
     const parent = options.under ?? this.rootId;
-    this.#supervisorRef(parent).send({ type: 'SPAWN', spec: parsed.data });
-    return childSystemId(parent, parsed.data.id);
+    this.#supervisorRef(parent).send({ type: 'SPAWN', spec: parsed });
+    return childSystemId(parent, parsed.id);
   }
 
   /** Gives an idle agent its next task. */
   startTask(agentPath: string, task: Task): void {
     this.#assertRunning();
-    this.#agentRef(agentPath).send({ type: 'START', task: taskSchema.parse(task) });
+    const parsed = taskSchema.safeParse(task);
+    if (!parsed.success)
+      throw new InvalidTaskError(`invalid task: ${describeIssues(parsed.error)}`);
+    this.#agentRef(agentPath).send({ type: 'START', task: parsed.data });
   }
 
   /**
@@ -168,15 +180,20 @@ export class Runtime {
     spec: ChildSpecInit & { type: 'agent'; task: Task },
     options: { under?: string } = {},
   ): Promise<TaskOutcome> {
+    this.#assertRunning();
     const parent = options.under ?? this.rootId;
-    const path = childSystemId(parent, spec.id);
+    // Everything that can throw happens before the outcome subscribes, so a
+    // refused call leaves no subscription behind.
+    const parsed = parseSpec(spec);
+    const supervisor = this.#supervisorRef(parent);
+    const path = childSystemId(parent, parsed.id);
     // Duplicates are refused here, synchronously, so that a rejection event for
     // this path can only be about this call's spawn.
-    if (this.#hasChild(parent, spec.id)) {
-      throw new SpawnRejectedError(`a child named "${spec.id}" already exists under ${parent}`);
+    if (this.#hasChild(parent, parsed.id)) {
+      throw new SpawnRejectedError(`a child named "${parsed.id}" already exists under ${parent}`);
     }
     const outcome = this.#outcome(path, spec.task.id, true);
-    this.spawn(spec, options);
+    supervisor.send({ type: 'SPAWN', spec: parsed });
     return outcome;
   }
 
@@ -189,6 +206,7 @@ export class Runtime {
             (((event.type === 'task.completed' || event.type === 'task.failed') &&
               event.taskId === taskId) ||
               (spawning && event.type === 'spawn.rejected') ||
+              event.type === 'agent.killed' ||
               (event.type === 'agent.exited' && event.exit !== 'normal')),
         ),
         take(1),
@@ -220,12 +238,14 @@ export class Runtime {
 
   /** Asks one child to stop (CANCEL, then a kill after the shutdown timeout). */
   stop(path: string, reason?: string): void {
+    this.#assertRunning();
     const [parent, id] = splitPath(path);
     this.#supervisorRef(parent).send({ type: 'STOP', id, ...(reason ? { reason } : {}) });
   }
 
   /** Stops one child at once, without waiting for its task to settle. */
   kill(path: string, reason?: string): void {
+    this.#assertRunning();
     const [parent, id] = splitPath(path);
     this.#supervisorRef(parent).send({ type: 'KILL', id, ...(reason ? { reason } : {}) });
   }
@@ -297,6 +317,8 @@ export class Runtime {
         return { status: 'failed', agentId, taskId, code: event.code, message: event.message };
       case 'agent.exited':
         return { status: 'failed', agentId, taskId, code: 'agent_exited', message: event.reason };
+      case 'agent.killed':
+        return { status: 'failed', agentId, taskId, code: 'agent_killed', message: event.reason };
       default:
         return { status: 'failed', agentId, taskId, code: 'unexpected', message: event.type };
     }
@@ -377,6 +399,22 @@ function describeInvalidAgentSnapshot(snapshot: unknown): string | null {
   if (parsed.success) return null;
   return parsed.error.issues
     .map((issue) => `context.${issue.path.join('.')}: ${issue.message}`)
+    .join('; ');
+}
+
+function parseSpec(spec: ChildSpecInit): ChildSpec {
+  const parsed = childSpecSchema.safeParse(spec);
+  if (!parsed.success) {
+    throw new SpawnRejectedError(`invalid spawn spec: ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+function describeIssues(error: {
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>;
+}): string {
+  return error.issues
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
     .join('; ');
 }
 
