@@ -6,6 +6,8 @@ export {
 } from './logic.js';
 export {
   createRuntime,
+  InvalidRuntimeOptionsError,
+  InvalidTaskError,
   Runtime,
   type RuntimeOptions,
   RuntimeStoppedError,
