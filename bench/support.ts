@@ -1,12 +1,14 @@
 /** Small timing and memory helpers shared by the benchmarks. */
 import { setImmediate as tick } from 'node:timers/promises';
 
+export type Baseline = { name: string; value: number };
+
 export type BenchRow = {
   name: string;
   unit: string;
   value: number;
-  baseline: string;
-  baselineValue: number;
+  /** Measured in the same run, on the same machine; the first is the named baseline. */
+  baselines: Baseline[];
   target?: string;
 };
 
@@ -21,20 +23,19 @@ export async function measure(
   name: string,
   unit: string,
   run: () => Promise<number> | number,
-  options: { baseline: string; baselineValue: () => Promise<number> | number; target?: string },
+  options: {
+    baselines: Array<{ name: string; run: () => Promise<number> | number }>;
+    target?: string;
+  },
 ): Promise<BenchRow> {
-  await run(); // warm-up, so both sides are measured with optimised code
+  await run(); // warm-up, so every side is measured with optimised code
   const value = await run();
-  await options.baselineValue();
-  const baselineValue = await options.baselineValue();
-  return {
-    name,
-    unit,
-    value,
-    baseline: options.baseline,
-    baselineValue,
-    ...(options.target ? { target: options.target } : {}),
-  };
+  const baselines: Baseline[] = [];
+  for (const baseline of options.baselines) {
+    await baseline.run();
+    baselines.push({ name: baseline.name, value: await baseline.run() });
+  }
+  return { name, unit, value, baselines, ...(options.target ? { target: options.target } : {}) };
 }
 
 export async function gc(): Promise<void> {
@@ -51,13 +52,15 @@ export const heapUsed = (): number => process.memoryUsage().heapUsed;
 export function printRows(rows: BenchRow[]): void {
   const format = (value: number) => Math.round(value).toLocaleString('en');
   for (const row of rows) {
-    const ratio = row.baselineValue > 0 ? row.value / row.baselineValue : Number.NaN;
     console.log(`${row.name}`);
     console.log(
       `  nerdloop: ${format(row.value)} ${row.unit}${row.target ? `   (target ${row.target})` : ''}`,
     );
-    console.log(
-      `  baseline: ${format(row.baselineValue)} ${row.unit}   (${row.baseline}; ratio ${ratio.toFixed(2)})`,
-    );
+    for (const baseline of row.baselines) {
+      const ratio = baseline.value > 0 ? row.value / baseline.value : Number.NaN;
+      console.log(
+        `  baseline: ${format(baseline.value)} ${row.unit}   (${baseline.name}; nerdloop/baseline ${ratio.toFixed(2)})`,
+      );
+    }
   }
 }

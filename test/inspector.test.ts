@@ -1,13 +1,21 @@
 /**
- * The live inspector bridge: context redaction as a pure function, and a real
- * bridge on a loopback port read by a bare WebSocket client (node 20 has no
- * WebSocket global, and adding a client library for one test is not worth it).
+ * The live inspector bridge: redaction as pure functions, and a real bridge on
+ * a loopback port read by a bare WebSocket client (node 20 has no WebSocket
+ * global, and a bare client can send any handshake header).
  */
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Socket } from 'node:net';
+import { networkInterfaces, platform } from 'node:os';
+import type { StatelyInspectionEvent } from '@statelyai/inspect';
 import { describe, expect, it } from 'vitest';
 import { createActor, createMachine } from 'xstate';
-import { createLiveInspector, redactContext } from '../src/stately/index.js';
+import {
+  createLiveInspector,
+  type LiveInspector,
+  redactContext,
+  redactInspectionEvent,
+  statelyManifestSchema,
+} from '../src/stately/index.js';
 
 describe('redactContext', () => {
   const history = [
@@ -50,6 +58,116 @@ describe('redactContext', () => {
     const none = undefined as unknown as Record<string, unknown>;
     expect(redactContext(none, ['history'])).toBeUndefined();
   });
+
+  it('redacts listed keys at any depth, in objects and arrays, copying only their parents', () => {
+    const untouched = { turns: 2 };
+    const nested = {
+      children: {
+        a: { spec: { id: 'a', task: { id: 't', prompt: 'secret' } }, untouched },
+        b: { spec: { id: 'b', history: [{ role: 'user', content: 'secret' }] } },
+      },
+      queue: [{ id: 'c', spec: { task: { id: 't2', prompt: 'secret' } } }, untouched],
+    };
+    const redacted = redactContext(nested, ['task', 'history']);
+    expect(redacted).toEqual({
+      children: {
+        a: { spec: { id: 'a', task: '[redacted: object 2 keys]' }, untouched },
+        b: { spec: { id: 'b', history: '[redacted: 1 item]' } },
+      },
+      queue: [{ id: 'c', spec: { task: '[redacted: object 2 keys]' } }, untouched],
+    });
+    expect((redacted.queue as unknown[])[1]).toBe(untouched);
+    expect(nested.children.a.spec.task.prompt).toBe('secret');
+    expect(redactContext(untouched, ['task'])).toBe(untouched);
+  });
+
+  it('follows cycles to the redacted copy, never back to the original', () => {
+    type Node = { history: string[]; self?: Node; list?: Node[] };
+    const node: Node = { history: ['secret'] };
+    node.self = node;
+    node.list = [node];
+    const redacted = redactContext(node, ['history']) as Node;
+    expect(redacted.history).toBe('[redacted: 1 item]');
+    expect(redacted.self).toBe(redacted);
+    expect(redacted.list?.[0]).toBe(redacted);
+  });
+
+  it('leaves class instances alone', () => {
+    const tags = new Set(['history']);
+    const redacted = redactContext({ tags, at: new Date(0) }, ['history']);
+    expect(redacted.tags).toBe(tags);
+  });
+});
+
+describe('redactInspectionEvent', () => {
+  const keys = ['history', 'result', 'task'];
+
+  it("redacts a START event's task and a done event's result", () => {
+    const start = {
+      type: '@xstate.event',
+      event: { type: 'START', task: { id: 't1', prompt: 'my secret prompt' } },
+      sessionId: 'x:1',
+    } as unknown as StatelyInspectionEvent;
+    expect(redactInspectionEvent(start, keys)).toMatchObject({
+      type: '@xstate.event',
+      sessionId: 'x:1',
+      event: { type: 'START', task: '[redacted: object 2 keys]' },
+    });
+
+    const done = {
+      type: '@xstate.event',
+      event: { type: 'xstate.done.actor.a', output: { status: 'completed', result: 'secret' } },
+    } as unknown as StatelyInspectionEvent;
+    expect(JSON.stringify(redactInspectionEvent(done, keys))).not.toContain('secret');
+  });
+
+  it("redacts a SPAWN spec's task and history, and a snapshot's context and output", () => {
+    const event = {
+      type: '@xstate.snapshot',
+      event: {
+        type: 'SPAWN',
+        spec: { type: 'agent', id: 'a', task: { prompt: 'secret' }, history: ['secret'] },
+      },
+      snapshot: {
+        status: 'done',
+        context: { children: { a: { spec: { task: { prompt: 'secret' } } } } },
+        output: { status: 'completed', taskId: 't1', result: 'secret' },
+      },
+    } as unknown as StatelyInspectionEvent;
+    const redacted = redactInspectionEvent(event, keys);
+    expect(JSON.stringify(redacted)).not.toContain('secret');
+    expect(redacted).toMatchObject({
+      event: { spec: { id: 'a', task: '[redacted: object 1 key]' } },
+      snapshot: { output: { taskId: 't1', result: '[redacted: string 6 chars]' } },
+    });
+  });
+
+  it('keeps a live snapshot serialisable through its own toJSON', () => {
+    const machine = createMachine({
+      context: () => ({ task: { prompt: 'secret' }, turns: 1 }),
+      initial: 'a',
+      states: { a: {} },
+    });
+    const actor = createActor(machine).start();
+    const event = {
+      type: '@xstate.actor',
+      snapshot: actor.getSnapshot(),
+    } as unknown as StatelyInspectionEvent;
+    const json = JSON.parse(JSON.stringify(redactInspectionEvent(event, keys)));
+    expect(json.snapshot).toMatchObject({
+      value: 'a',
+      context: { task: '[redacted: object 1 key]', turns: 1 },
+    });
+    actor.stop();
+  });
+
+  it('is on for task by default', () => {
+    const manifest = statelyManifestSchema.parse({
+      version: 1,
+      machines: [{ name: 'm', file: 'm.ts', export: 'm', description: 'm' }],
+    });
+    expect(manifest.inspector.redactContextKeys).toEqual(['history', 'result', 'task']);
+  });
 });
 
 describe('createLiveInspector', () => {
@@ -63,10 +181,12 @@ describe('createLiveInspector', () => {
     });
     let client: BridgeClient | undefined;
     try {
-      expect(live.url).toBe(`ws://localhost:${port}`);
+      expect(live.url).toBe(`ws://127.0.0.1:${port}`);
       const page = await fetch(`http://127.0.0.1:${port}/`);
       expect(page.status).toBe(200);
-      expect(await page.text()).toContain(`new WebSocket('ws://localhost:${port}')`);
+      const html = await page.text();
+      expect(html).toContain(`new WebSocket('ws://127.0.0.1:${port}')`);
+      expect(html).toContain('<iframe id="inspector" src="https://stately.ai/inspect">');
 
       const machine = createMachine({
         id: 'talker',
@@ -101,6 +221,110 @@ describe('createLiveInspector', () => {
       client?.close();
       live.stop();
     }
+    await expect(canListen(port)).resolves.toBe(true);
+  });
+
+  it('redacts event payloads and outputs, not only contexts', async () => {
+    const port = await freePort();
+    const live = await createLiveInspector({
+      port,
+      autoOpen: false,
+      redactContextKeys: ['history', 'result', 'task'],
+      maxDeferredEvents: 50,
+    });
+    let client: BridgeClient | undefined;
+    try {
+      const machine = createMachine({
+        id: 'agent',
+        context: () => ({ task: null as unknown }),
+        initial: 'idle',
+        states: {
+          idle: { on: { START: 'done' } },
+          done: { type: 'final' },
+        },
+        output: () => ({ status: 'completed', result: 'a secret result' }),
+      });
+      client = await connectToBridge(port);
+      const actor = createActor(machine, { inspect: live.inspect }).start();
+      actor.send({ type: 'START', task: { id: 't1', prompt: 'a secret prompt' } });
+      await client.waitFor((message) => message.includes('"@xstate.event"'));
+      await client.waitFor(
+        (message) => message.includes('"@xstate.snapshot"') && message.includes('"done"'),
+      );
+      const messages = client.messages.join('\n');
+      expect(messages).toContain('"task":"[redacted: object 2 keys]"');
+      expect(messages).toContain('"result":"[redacted: string 15 chars]"');
+      expect(messages).not.toContain('secret');
+      actor.stop();
+    } finally {
+      client?.close();
+      live.stop();
+    }
+  });
+
+  it('listens on 127.0.0.1 only', async () => {
+    const port = await freePort();
+    const live = await createLiveInspector({
+      port,
+      autoOpen: false,
+      redactContextKeys: [],
+      maxDeferredEvents: 1,
+    });
+    try {
+      expect(await reachable('127.0.0.1', port)).toBe(true);
+      // Linux routes all of 127/8 to loopback, so a server on every interface answers 127.0.0.2.
+      const others = [
+        ...(platform() === 'linux' ? ['127.0.0.2'] : []),
+        ...Object.values(networkInterfaces())
+          .flatMap((addresses) => addresses ?? [])
+          .filter(
+            (address) => address.address !== '127.0.0.1' && !address.address.startsWith('fe80'),
+          )
+          .map((address) => address.address),
+      ];
+      for (const host of others)
+        expect({ host, reachable: await reachable(host, port) }).toEqual({
+          host,
+          reachable: false,
+        });
+    } finally {
+      live.stop();
+    }
+  });
+
+  it("lets in the bridge page's origins and Node clients, and refuses other web pages", async () => {
+    const port = await freePort();
+    const live = await createLiveInspector({
+      port,
+      autoOpen: false,
+      redactContextKeys: [],
+      maxDeferredEvents: 1,
+    });
+    try {
+      for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`, undefined]) {
+        const client = await connectToBridge(port, origin);
+        client.close();
+      }
+      await expect(connectToBridge(port, 'https://evil.example')).rejects.toThrow(
+        'no upgrade: HTTP/1.1 403 Forbidden',
+      );
+      await expect(connectToBridge(port, `http://127.0.0.1:${port + 1}`)).rejects.toThrow('403');
+    } finally {
+      live.stop();
+    }
+  });
+
+  it('stop() disconnects clients still connected, such as a browser tab', async () => {
+    const port = await freePort();
+    const live: LiveInspector = await createLiveInspector({
+      port,
+      autoOpen: false,
+      redactContextKeys: [],
+      maxDeferredEvents: 1,
+    });
+    const client = await connectToBridge(port);
+    live.stop();
+    await expect(client.closed).resolves.toBe(true);
     await expect(canListen(port)).resolves.toBe(true);
   });
 
@@ -156,16 +380,36 @@ async function canListen(port: number): Promise<boolean> {
 type BridgeClient = {
   messages: string[];
   waitFor(match: (message: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** Resolves once the server has closed the connection. */
+  closed: Promise<true>;
   close(): void;
 };
+
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 1_000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 /**
  * A minimal RFC 6455 client over a TCP socket: the upgrade handshake, then
  * unmasked text frames from the server (no extensions are negotiated).
  */
-function connectToBridge(port: number): Promise<BridgeClient> {
+function connectToBridge(port: number, origin?: string): Promise<BridgeClient> {
   return new Promise((resolve, reject) => {
     const socket: Socket = connect(port, '127.0.0.1');
+    const closed = new Promise<true>((resolveClosed) =>
+      socket.once('close', () => resolveClosed(true)),
+    );
     const messages: string[] = [];
     let buffer: Buffer = Buffer.alloc(0);
     let upgraded = false;
@@ -179,6 +423,7 @@ function connectToBridge(port: number): Promise<BridgeClient> {
           'Connection: Upgrade',
           `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
           'Sec-WebSocket-Version: 13',
+          ...(origin === undefined ? [] : [`Origin: ${origin}`]),
           '',
           '',
         ].join('\r\n'),
@@ -199,6 +444,7 @@ function connectToBridge(port: number): Promise<BridgeClient> {
         resolve({
           messages,
           waitFor: (match, timeoutMs = 3_000) => waitFor(messages, match, timeoutMs),
+          closed,
           close: () => socket.destroy(),
         });
       }

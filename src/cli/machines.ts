@@ -21,7 +21,8 @@ export type MachinesOptions = {
   format: MachinesFormat;
   /** Only this machine; all of them when absent. */
   machine?: string;
-  manifest: string;
+  /** The manifest to read; `defaultManifestPath()` when absent. */
+  manifest?: string;
 };
 
 export type MachinesJson = {
@@ -29,6 +30,8 @@ export type MachinesJson = {
 };
 
 export function machinesCommand(): NerdloopCommand {
+  // `--manifest` has no default value: finding the default manifest can fail, and
+  // that must be this command's error, not break building the whole CLI.
   return new NerdloopCommand('machines')
     .description("print the manifest's state machines as Mermaid diagrams or graph JSON")
     .addOption(
@@ -37,7 +40,7 @@ export function machinesCommand(): NerdloopCommand {
         .default('mermaid'),
     )
     .option('--machine <name>', 'only this machine')
-    .option('--manifest <path>', 'manifest to read', defaultManifestPath())
+    .option('--manifest <path>', "manifest to read (default: nerdloop's own stately.config.json)")
     .action(async (_flags: unknown, command: NerdloopCommand) => {
       await runCommand(command, async () => {
         const text = await renderMachines(command.opts<MachinesOptions>());
@@ -48,7 +51,7 @@ export function machinesCommand(): NerdloopCommand {
 
 /** The command's whole stdout, so it can be tested without a process. */
 export async function renderMachines(options: MachinesOptions): Promise<string> {
-  const manifestPath = resolve(options.manifest);
+  const manifestPath = resolve(options.manifest ?? defaultManifestPath());
   const manifest = await loadManifest(manifestPath);
   const entries = selectEntries(manifest.machines, options.machine);
   // Machine files are relative to the manifest, not to the working directory.

@@ -1,5 +1,5 @@
 /** Machine diagrams for docs and tooling: Mermaid `stateDiagram-v2` and plain JSON. */
-import { type DirectedGraphEdge, type DirectedGraphNode, toDirectedGraph } from '@xstate/graph';
+import { type DirectedGraphNode, toDirectedGraph } from '@xstate/graph';
 import type { AnyStateMachine } from 'xstate';
 
 export type MachineGraphJson = {
@@ -18,8 +18,9 @@ export type MachineGraphJson = {
 export function toGraphJson(machine: AnyStateMachine): MachineGraphJson {
   const root = toDirectedGraph(machine);
   const nodes: MachineGraphJson['nodes'] = [];
-  const edges: MachineGraphJson['edges'] = [];
   walk(root, null, (node, parent) => {
+    // The root is the machine itself, not a state; its edges are still listed below.
+    if (parent === null) return;
     const initial = node.stateNode.config.initial;
     nodes.push({
       id: node.id,
@@ -29,22 +30,19 @@ export function toGraphJson(machine: AnyStateMachine): MachineGraphJson {
       initial: typeof initial === 'string' ? initial : null,
       description: node.stateNode.description ?? null,
     });
-    for (const edge of node.edges) {
-      edges.push({
-        source: edge.source.id,
-        target: edge.target.id,
-        event: edge.label.text,
-        guard: guardName(edge),
-      });
-    }
   });
+  const edges = collectEdges(root).map((edge) => ({
+    source: edge.source,
+    target: edge.target,
+    event: edge.event,
+    guard: edge.guard,
+  }));
   return { id: machine.id, nodes, edges };
 }
 
 export function toMermaid(machine: AnyStateMachine): string {
   const root = toDirectedGraph(machine);
   const lines = ['stateDiagram-v2'];
-  const edges: DirectedGraphEdge[] = [];
   const render = (node: DirectedGraphNode, indent: string) => {
     const initial = node.stateNode.config.initial;
     for (const child of node.children) {
@@ -66,28 +64,73 @@ export function toMermaid(machine: AnyStateMachine): string {
       const first = node.children.find((child) => child.stateNode.key === initial);
       if (first) lines.push(`${indent}[*] --> ${mermaidId(first.id)}`);
     }
-    edges.push(...node.edges);
   };
   render(root, '  ');
-  for (const edge of edges) {
-    const guard = guardName(edge);
-    const label = `${eventLabel(edge.label.text)}${guard ? ` [${guard}]` : ''}`;
-    lines.push(`  ${mermaidId(edge.source.id)} --> ${mermaidId(edge.target.id)}: ${label}`);
+  // Edges come after every state block: Mermaid resolves their ids across blocks,
+  // and an edge that leaves a compound state belongs to no single block.
+  for (const edge of collectEdges(root)) {
+    const label = `${eventLabel(edge.event)}${edge.guard ? ` [${edge.guard}]` : ''}`;
+    lines.push(`  ${mermaidId(edge.source)} --> ${mermaidId(edge.target)}: ${label}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
+type Edge = { source: string; target: string; event: string; guard: string | null };
+
+type TransitionLike = {
+  readonly eventType: string;
+  readonly target?: ReadonlyArray<{ readonly id: string }> | undefined;
+  readonly guard?: unknown;
+};
+
+/**
+ * One edge per transition and target, for every state node of the graph, in
+ * document order. A transition without a target is drawn as a self-loop, as
+ * `toDirectedGraph` does.
+ */
+function collectEdges(root: DirectedGraphNode): Edge[] {
+  const edges: Edge[] = [];
+  walk(root, null, (node) => {
+    for (const edge of node.edges) {
+      edges.push({
+        source: edge.source.id,
+        target: edge.target.id,
+        event: edge.label.text,
+        guard: guardName(edge.transition),
+      });
+    }
+    // @xstate/graph 3.0.4 builds edges from `stateNode.transitions` only, which
+    // leaves out eventless (`always`) transitions. Skipping the ones it did draw
+    // keeps a later version that adds them from drawing them twice.
+    const drawn = new Set<unknown>(node.edges.map((edge) => edge.transition));
+    const always: readonly TransitionLike[] = node.stateNode.always ?? [];
+    for (const transition of always) {
+      if (drawn.has(transition)) continue;
+      for (const target of transition.target ?? [node.stateNode]) {
+        edges.push({
+          source: node.id,
+          target: target.id,
+          event: 'always',
+          guard: guardName(transition),
+        });
+      }
+    }
+  });
+  return edges;
+}
+
+/** Visits every node of the graph once, parents before children. */
 function walk(
   node: DirectedGraphNode,
   parent: string | null,
   visit: (node: DirectedGraphNode, parent: string | null) => void,
 ): void {
-  if (parent !== null) visit(node, parent);
+  visit(node, parent);
   for (const child of node.children) walk(child, node.id, visit);
 }
 
-function guardName(edge: DirectedGraphEdge): string | null {
-  const guard = edge.transition.guard as { type?: unknown } | string | undefined;
+function guardName(transition: TransitionLike): string | null {
+  const guard = transition.guard as { type?: unknown } | string | undefined;
   if (!guard) return null;
   if (typeof guard === 'string') return guard;
   return typeof guard.type === 'string' ? guard.type : 'guard';
@@ -96,7 +139,6 @@ function guardName(edge: DirectedGraphEdge): string | null {
 function eventLabel(event: string): string {
   const after = /^xstate\.after\.([^.]+)\./.exec(event);
   if (after) return `after ${after[1]}`;
-  if (event === '') return 'always';
   return event
     .replace(/^xstate\.done\.actor\./, 'done ')
     .replace(/^xstate\.error\.actor\./, 'error ');

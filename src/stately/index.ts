@@ -1,20 +1,26 @@
 export { type MachineGraphJson, toGraphJson, toMermaid } from './graph.js';
 export {
   createLiveInspector,
+  INSPECTOR_HOST,
   InspectorConnectError,
   InspectorPortInUseError,
   type LiveInspector,
   type LiveInspectorOptions,
   redactContext,
+  redactInspectionEvent,
 } from './inspector.js';
 export {
   defaultManifestPath,
+  findManifestPath,
   type InspectorSettings,
   loadMachine,
   loadManifest,
+  MANIFEST_FILE,
   type MachineEntry,
   type MachineModel,
   ManifestError,
+  ManifestMachineLoadError,
+  ManifestNotFoundError,
   type StatelyManifest,
   statelyManifestSchema,
 } from './manifest.js';

@@ -4,12 +4,13 @@
  * the inspector read it, so a machine listed there is drawn and tested with no
  * other change.
  */
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AnyStateMachine } from 'xstate';
 import { z } from 'zod';
-import { NerdloopError } from '../core/index.js';
+import { describeUnknownError, NerdloopError } from '../core/index.js';
 
 const eventSchema = z.looseObject({ type: z.string().min(1) });
 
@@ -23,7 +24,13 @@ export const machineModelSchema = z.object({
    * value, dotted, with `*` over entries (`children.*.status`).
    */
   contextKeys: z.array(z.string()).default([]),
-  /** Upper bound on states explored per input. */
+  /**
+   * Iteration limit of each `@xstate/graph` traversal, per input: how many
+   * snapshots the traversal may take off its queue. Every transition's result is
+   * queued, so already-seen states count again (about distinct states × events
+   * offered). Past it, planning throws `Traversal limit exceeded` instead of
+   * cutting the traversal short.
+   */
   limit: z.number().int().positive().default(2_000),
   /** Longest simple path replayed; longer simple paths are skipped. */
   maxSimplePathLength: z.number().int().positive().default(8),
@@ -42,11 +49,15 @@ export const machineEntrySchema = z.object({
 export type MachineEntry = z.output<typeof machineEntrySchema>;
 
 export const inspectorSettingsSchema = z.object({
-  /** Port of the local WebSocket bridge (`@statelyai/inspect/server`). */
+  /** Port of the local bridge (page over http, WebSocket over ws), bound to 127.0.0.1 only. */
   port: z.number().int().min(1).max(65_535).default(8080),
   autoOpen: z.boolean().default(false),
-  /** Context keys replaced by a size marker before events leave the process. */
-  redactContextKeys: z.array(z.string()).default(['history', 'result']),
+  /**
+   * Keys replaced by a size marker before an inspection event leaves the
+   * process, at any depth of its snapshot (context, output) and of its event
+   * payload (`START`'s task, a done event's result, a `SPAWN` spec).
+   */
+  redactContextKeys: z.array(z.string()).default(['history', 'result', 'task']),
   maxDeferredEvents: z.number().int().positive().default(200),
 });
 export type InspectorSettings = z.output<typeof inspectorSettingsSchema>;
@@ -58,12 +69,47 @@ export const statelyManifestSchema = z.object({
 });
 export type StatelyManifest = z.output<typeof statelyManifestSchema>;
 
+/** The manifest cannot be read, is not valid, or names a machine that cannot be loaded. */
 export class ManifestError extends NerdloopError {
-  readonly code = 'manifest_invalid';
+  // Typed as string so the subclasses below can refine it and still be caught as ManifestError.
+  readonly code: string = 'manifest_invalid';
 }
 
-export const defaultManifestPath = (): string =>
-  resolve(dirname(new URL(import.meta.url).pathname), '../../stately.config.json');
+/** No `stately.config.json` in the folder searched or any folder above it. */
+export class ManifestNotFoundError extends ManifestError {
+  override readonly code = 'manifest_not_found';
+}
+
+/** A manifest entry's module failed to import, or has no state machine under its `export`. */
+export class ManifestMachineLoadError extends ManifestError {
+  override readonly code = 'manifest_machine_load_failed';
+}
+
+export const MANIFEST_FILE = 'stately.config.json';
+
+/**
+ * The manifest nerdloop ships: the nearest `stately.config.json` above this
+ * module, which is the package root both from `src/stately/` and from the
+ * compiled `dist/src/stately/`.
+ */
+export const defaultManifestPath = (): string => findManifestPath(import.meta.url);
+
+/**
+ * The nearest `stately.config.json` in the folder of the module at `moduleUrl`
+ * (a `file:` URL, such as `import.meta.url`) or in a folder above it.
+ */
+export function findManifestPath(moduleUrl: string | URL): string {
+  // fileURLToPath, not URL.pathname: the pathname keeps percent-escapes such as %20.
+  const start = dirname(fileURLToPath(moduleUrl));
+  for (let dir = start; ; dir = dirname(dir)) {
+    const candidate = join(dir, MANIFEST_FILE);
+    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  throw new ManifestNotFoundError(`no ${MANIFEST_FILE} in ${start} or any folder above it`, {
+    details: { start },
+  });
+}
 
 export async function loadManifest(path = defaultManifestPath()): Promise<StatelyManifest> {
   let raw: unknown;
@@ -88,17 +134,39 @@ export async function loadManifest(path = defaultManifestPath()): Promise<Statel
   return parsed.data;
 }
 
-/** Imports a manifest entry's machine; `root` is the folder the manifest's paths are relative to. */
+/**
+ * Imports a manifest entry's machine; `root` is the folder the manifest's paths
+ * are relative to. Throws ManifestMachineLoadError, naming the machine, the file
+ * and the cause, when the module cannot be imported (missing, or does not
+ * compile) or has no state machine under `entry.export`.
+ */
 export async function loadMachine(entry: MachineEntry, root: string): Promise<AnyStateMachine> {
-  const module = (await import(pathToFileURL(resolve(root, entry.file)).href)) as Record<
-    string,
-    unknown
-  >;
+  const file = resolve(root, entry.file);
+  const details = { machine: entry.name, file, export: entry.export };
+  const failure = (cause: string, error?: unknown) =>
+    new ManifestMachineLoadError(`cannot load machine "${entry.name}" from ${file}: ${cause}`, {
+      cause: error,
+      details,
+    });
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    throw failure(describeUnknownError(error), error);
+  }
   const machine = module[entry.export];
   if (!isStateMachine(machine)) {
-    throw new ManifestError(`${entry.file} has no state machine exported as "${entry.export}"`);
+    const found = machine === undefined ? 'nothing' : describeKind(machine);
+    throw failure(`its export "${entry.export}" is not a state machine (found ${found})`);
   }
   return machine;
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 function isStateMachine(value: unknown): value is AnyStateMachine {
