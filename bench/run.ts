@@ -1,7 +1,11 @@
 /** `npm run bench` (add `-- --quick` for a shorter run). */
+import { kernelBench } from './kernel.bench.js';
 import { spawnBench } from './spawn.bench.js';
 import { printRows } from './support.js';
 
 const quick = process.argv.includes('--quick');
 console.log(`nerdloop benchmarks — node ${process.version}, ${quick ? 'quick' : 'full'} run\n`);
-await spawnBench({ quick, report: (row) => printRows([row]) });
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+const report = (row: Parameters<typeof printRows>[0][number]) => printRows([row]);
+if (!only || only === 'spawn') await spawnBench({ quick, report });
+if (!only || only === 'kernel') await kernelBench({ quick, report });

@@ -170,27 +170,34 @@ async function bareIdleActorBytes(n: number): Promise<number> {
   return (after - before) / n;
 }
 
+/**
+ * Events delivered to each subscriber per second while ephemeral agents run
+ * no-op tasks ten at a time (a persistent agent would measure its growing
+ * history instead, which every task copies).
+ */
 async function runtimeEventsPerSecond(subscribers: number, tasks: number): Promise<number> {
-  const runtime = createRuntime({ runTask: () => ({ result: null }) });
+  const batch = 10;
+  const runtime = createRuntime({
+    runTask: () => ({ result: null }),
+    supervisor: { maxConcurrent: batch, maxQueue: tasks },
+  });
   let delivered = 0;
   for (let s = 0; s < subscribers; s++) runtime.events$.subscribe(() => delivered++);
-  let finished: () => void = () => {};
-  let remaining = tasks;
+  let completed = 0;
+  let wake: () => void = () => {};
   runtime.events$.subscribe((event) => {
-    if (event.type === 'task.completed' && --remaining === 0) finished();
-  });
-  runtime.spawn({ type: 'agent', id: 'p', kind: 'persistent', maxTurns: tasks + 1 });
-  const done = new Promise<void>((resolve) => {
-    finished = resolve;
+    if (event.type === 'task.completed' && ++completed % batch === 0) wake();
   });
   const started = performance.now();
-  const ref = runtime.agent('root/p');
-  runtime.events$.subscribe((event) => {
-    if (event.type === 'task.completed' && remaining > 0)
-      ref?.send({ type: 'START', task: { id: `t${remaining}`, prompt: '' } });
-  });
-  ref?.send({ type: 'START', task: { id: 'first', prompt: '' } });
-  await done;
+  for (let done = 0; done < tasks; done += batch) {
+    const settled = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    for (let i = done; i < done + batch; i++) {
+      runtime.spawn({ type: 'agent', id: `e${i}`, task: { id: 't', prompt: '' } });
+    }
+    await settled;
+  }
   const seconds = (performance.now() - started) / 1000;
   await runtime.shutdown();
   return delivered / subscribers / seconds;

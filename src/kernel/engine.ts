@@ -1,0 +1,445 @@
+/**
+ * The evaluation engine: relations, base facts, stratified semi-naive
+ * evaluation to a fixpoint, and incremental maintenance when base facts are
+ * asserted or retracted.
+ *
+ * Incremental strategy, stratum by stratum in dependency order:
+ * - only additions reach a stratum that reads them positively → semi-naive
+ *   rounds seeded with the added facts (nothing is recomputed);
+ * - a removal, or any change under a negation or an aggregation → that
+ *   stratum alone is recomputed from its base facts, and the difference
+ *   (added, removed) travels on to the strata that read it.
+ * Strata that read nothing that changed are not touched.
+ */
+import type { Term, Value } from './ast.js';
+import { show } from './builtins.js';
+import { MangleBoundError } from './errors.js';
+import {
+  applyTransforms,
+  type Frame,
+  headValues,
+  type PlanSources,
+  type Row,
+  runPlan,
+} from './evaluate.js';
+import {
+  type CompiledRule,
+  deltaPlan,
+  type PredicateInfo,
+  type Program,
+  type Stratum,
+} from './program.js';
+import { type Fact, Relation, tupleKey } from './relation.js';
+
+export type BoundsMode = 'enforce' | 'warn' | 'ignore';
+
+/**
+ * `naive` re-runs every rule on whole relations until nothing is new: the
+ * textbook baseline the benchmarks compare semi-naive evaluation against.
+ */
+export type Strategy = 'seminaive' | 'naive';
+
+export type KernelWarning = { code: 'bound_violation'; message: string; predicate: string };
+
+type Change = { added: Map<string, Fact>; removed: Map<string, Fact> };
+
+const NO_DELTA: readonly Fact[] = [];
+
+export class Engine {
+  readonly #program: Program;
+  readonly #relations = new Map<string, Relation>();
+  /** Base facts (from source or asserted), per predicate. */
+  readonly #base = new Map<string, Map<string, Fact>>();
+  readonly #bounds: BoundsMode;
+  readonly #warn: (warning: KernelWarning) => void;
+  readonly #strategy: Strategy;
+  #rank = 0;
+
+  constructor(
+    program: Program,
+    options: {
+      bounds: BoundsMode;
+      onWarning: (warning: KernelWarning) => void;
+      strategy?: Strategy;
+    },
+  ) {
+    this.#program = program;
+    this.#strategy = options.strategy ?? 'seminaive';
+    this.#bounds = options.bounds;
+    this.#warn = options.onWarning;
+    for (const info of program.predicates.values()) {
+      this.#relations.set(info.name, new Relation(info.arity));
+      this.#base.set(info.name, new Map());
+    }
+  }
+
+  get program(): Program {
+    return this.#program;
+  }
+
+  relation(predicate: string): Relation {
+    const relation = this.#relations.get(predicate);
+    if (!relation) throw new Error(`no relation ${predicate}`);
+    return relation;
+  }
+
+  isBase(predicate: string, key: string): boolean {
+    return this.#base.get(predicate)?.has(key) ?? false;
+  }
+
+  /** Loads base facts (not yet evaluated). */
+  addBaseFact(info: PredicateInfo, values: readonly Value[], at: Term['at'] | null): Fact {
+    const key = tupleKey(values);
+    const existing = this.#base.get(info.name)?.get(key);
+    if (existing) return existing;
+    this.#checkBounds(info, values, at);
+    const fact: Fact = { values, key, rank: ++this.#rank };
+    this.#base.get(info.name)?.set(key, fact);
+    return fact;
+  }
+
+  /** Evaluates every stratum from its base facts. */
+  evaluateAll(): void {
+    for (const stratum of this.#program.strata) this.#recompute(stratum);
+  }
+
+  /** Adds a base fact and maintains the model; false if it was already a base fact. */
+  assert(info: PredicateInfo, values: readonly Value[]): boolean {
+    const key = tupleKey(values);
+    if (this.isBase(info.name, key)) return false;
+    const fact = this.addBaseFact(info, values, null);
+    const changes = new Map<string, Change>();
+    if (this.relation(info.name).add(fact)) change(changes, info.name).added.set(key, fact);
+    this.#propagate(changes, new Set());
+    return true;
+  }
+
+  /** Removes a base fact and maintains the model; false if it was not a base fact. */
+  retract(info: PredicateInfo, values: readonly Value[]): boolean {
+    const key = tupleKey(values);
+    const base = this.#base.get(info.name);
+    if (!base?.has(key)) return false;
+    base.delete(key);
+    const changes = new Map<string, Change>();
+    const forced = new Set<number>();
+    if (info.rules.length > 0) {
+      // Rules may derive the same tuple: its stratum decides whether it stays.
+      forced.add(info.stratum);
+    } else {
+      const removed = this.relation(info.name).delete(key);
+      if (removed) change(changes, info.name).removed.set(key, removed);
+    }
+    this.#propagate(changes, forced);
+    return true;
+  }
+
+  #propagate(changes: Map<string, Change>, forced: Set<number>): void {
+    for (const stratum of this.#program.strata) {
+      const touched = forced.has(stratum.index) || this.#reads(stratum, changes);
+      if (!touched) continue;
+      if (forced.has(stratum.index) || this.#needsRecompute(stratum, changes)) {
+        const before = new Map(
+          stratum.predicates.map((name) => [name, new Map(this.relation(name).facts)]),
+        );
+        this.#recompute(stratum);
+        for (const [name, old] of before) {
+          const now = this.relation(name).facts;
+          for (const [key, fact] of now)
+            if (!old.has(key)) record(changes, name, 'added', key, fact);
+          for (const [key, fact] of old)
+            if (!now.has(key)) record(changes, name, 'removed', key, fact);
+        }
+        continue;
+      }
+      const seeds = new Map<string, Fact[]>();
+      for (const [name, delta] of changes) {
+        if (delta.added.size > 0) seeds.set(name, [...delta.added.values()]);
+      }
+      const derived = this.#seminaive(stratum, seeds, false);
+      for (const [name, facts] of derived) {
+        for (const fact of facts) record(changes, name, 'added', fact.key, fact);
+      }
+    }
+  }
+
+  #reads(stratum: Stratum, changes: Map<string, Change>): boolean {
+    return stratum.rules.some(
+      (rule) =>
+        rule.scans.some((scan) => changed(changes, scan.predicate)) ||
+        rule.negated.some((name) => changed(changes, name)),
+    );
+  }
+
+  #needsRecompute(stratum: Stratum, changes: Map<string, Change>): boolean {
+    return stratum.rules.some(
+      (rule) =>
+        rule.negated.some((name) => changed(changes, name)) ||
+        (rule.aggregates && rule.scans.some((scan) => changed(changes, scan.predicate))) ||
+        rule.scans.some((scan) => (changes.get(scan.predicate)?.removed.size ?? 0) > 0),
+    );
+  }
+
+  /** Rebuilds one stratum from its base facts and the (final) lower strata. */
+  #recompute(stratum: Stratum): void {
+    for (const name of stratum.predicates) {
+      const relation = this.relation(name);
+      relation.clear();
+      for (const fact of this.#base.get(name)?.values() ?? []) relation.add(fact);
+    }
+    // Aggregations read only lower strata, which are final: once, first.
+    const pending = new Map<string, Map<string, Value[]>>();
+    for (const rule of stratum.rules) {
+      if (rule.clause.transforms.length === 0 || !rule.aggregates) continue;
+      for (const values of this.deriveWithTransforms(rule)) this.#stage(pending, rule, values);
+    }
+    this.#commit(pending);
+    const seeds = new Map<string, Fact[]>();
+    this.#seminaive(stratum, seeds, true);
+  }
+
+  /**
+   * Semi-naive rounds over one stratum. `full` first runs every rule on the
+   * whole relations; then each round joins only against the previous round's
+   * new facts. Returns every fact it added, by predicate.
+   */
+  #seminaive(stratum: Stratum, seeds: Map<string, Fact[]>, full: boolean): Map<string, Fact[]> {
+    const added = new Map<string, Fact[]>();
+    const members = new Set(stratum.predicates);
+    const rules = stratum.rules.filter((rule) => !rule.aggregates);
+    let delta = seeds;
+    if (full) {
+      const pending = new Map<string, Map<string, Value[]>>();
+      for (const rule of rules) this.#runRule(rule, rule.full, -1, NO_DELTA, pending);
+      delta = this.#commit(pending);
+      merge(added, delta);
+      if (!stratum.recursive) return added;
+    }
+    if (this.#strategy === 'naive') {
+      while (hasFacts(delta)) {
+        const pending = new Map<string, Map<string, Value[]>>();
+        for (const rule of rules) this.#runRule(rule, rule.full, -1, NO_DELTA, pending);
+        delta = this.#commit(pending);
+        merge(added, delta);
+      }
+      return added;
+    }
+    let first = !full;
+    while (hasFacts(delta)) {
+      const pending = new Map<string, Map<string, Value[]>>();
+      for (const rule of rules) {
+        for (const scan of rule.scans) {
+          // After the first round only this stratum's own facts are new.
+          if (!first && !members.has(scan.predicate)) continue;
+          const facts = delta.get(scan.predicate);
+          if (!facts || facts.length === 0) continue;
+          this.#runRule(rule, deltaPlan(rule, scan.literal), scan.literal, facts, pending);
+        }
+      }
+      delta = this.#commit(pending);
+      merge(added, delta);
+      first = false;
+      if (!stratum.recursive) break;
+    }
+    return added;
+  }
+
+  #runRule(
+    rule: CompiledRule,
+    steps: CompiledRule['full'],
+    deltaLiteral: number,
+    delta: readonly Fact[],
+    pending: Map<string, Map<string, Value[]>>,
+  ): void {
+    const sources: PlanSources = {
+      relation: (name) => this.relation(name),
+      deltaLiteral,
+      delta,
+    };
+    const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
+    if (rule.clause.transforms.length > 0) {
+      // Let-only transforms map each solution; they may be recursive.
+      const rows: Row[] = [];
+      runPlan(steps, sources, frame, (solved, premises) => {
+        rows.push({ frame: [...solved], premises: [...premises] });
+        return undefined;
+      });
+      for (const row of applyTransforms(rule.shape, rule.singleAtomBody, rows)) {
+        const values = headValues(rule.shape, row.frame);
+        if (values) this.#stage(pending, rule, values);
+      }
+      return;
+    }
+    runPlan(steps, sources, frame, (solved) => {
+      const values = headValues(rule.shape, solved);
+      if (values) this.#stage(pending, rule, values);
+      return undefined;
+    });
+  }
+
+  /** Every head tuple of a rule with transforms, over the current relations. */
+  deriveWithTransforms(rule: CompiledRule): Value[][] {
+    return this.transformRows(rule).flatMap((row) => {
+      const values = headValues(rule.shape, row.frame);
+      return values ? [values] : [];
+    });
+  }
+
+  transformRows(rule: CompiledRule, maxRank?: number): Row[] {
+    const rows: Row[] = [];
+    const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
+    runPlan(
+      rule.full,
+      {
+        relation: (name) => this.relation(name),
+        deltaLiteral: -1,
+        delta: NO_DELTA,
+        ...(maxRank === undefined ? {} : { maxRank }),
+      },
+      frame,
+      (solved, premises) => {
+        rows.push({ frame: [...solved], premises: [...premises] });
+        return undefined;
+      },
+    );
+    return applyTransforms(rule.shape, rule.singleAtomBody, rows);
+  }
+
+  #stage(pending: Map<string, Map<string, Value[]>>, rule: CompiledRule, values: Value[]): void {
+    const key = tupleKey(values);
+    if (this.relation(rule.predicate).has(key)) return;
+    let byKey = pending.get(rule.predicate);
+    if (!byKey) {
+      byKey = new Map();
+      pending.set(rule.predicate, byKey);
+    }
+    if (!byKey.has(key)) byKey.set(key, values);
+  }
+
+  /** Adds a round's new tuples with one rank; returns them as the next delta. */
+  #commit(pending: Map<string, Map<string, Value[]>>): Map<string, Fact[]> {
+    const delta = new Map<string, Fact[]>();
+    if (pending.size === 0) return delta;
+    const rank = ++this.#rank;
+    for (const [name, byKey] of pending) {
+      const relation = this.relation(name);
+      const info = this.#program.predicates.get(name);
+      const facts: Fact[] = [];
+      for (const [key, values] of byKey) {
+        if (info) this.#checkBounds(info, values, null);
+        const fact: Fact = { values, key, rank };
+        if (relation.add(fact)) facts.push(fact);
+      }
+      delta.set(name, facts);
+    }
+    return delta;
+  }
+
+  #checkBounds(info: PredicateInfo, values: readonly Value[], at: Term['at'] | null): void {
+    if (this.#bounds === 'ignore') return;
+    const bounds = info.declaration?.bounds ?? [];
+    if (bounds.length === 0) return;
+    const fits = bounds.some(
+      (alternative) =>
+        alternative.length !== values.length ||
+        alternative.every((type, position) => valueFits(values[position] as Value, type)),
+    );
+    if (fits) return;
+    const expected = bounds
+      .map((alternative) => `[${alternative.map(describeType).join(', ')}]`)
+      .join(' or ');
+    const message = `${info.name}(${values.map(show).join(', ')}) is outside its declared bound ${expected}`;
+    if (this.#bounds === 'warn') {
+      this.#warn({ code: 'bound_violation', message, predicate: info.name });
+      return;
+    }
+    throw new MangleBoundError(at ?? info.declaration?.at ?? info.firstSeen, message, {
+      predicate: info.name,
+    });
+  }
+}
+
+function change(changes: Map<string, Change>, name: string): Change {
+  let entry = changes.get(name);
+  if (!entry) {
+    entry = { added: new Map(), removed: new Map() };
+    changes.set(name, entry);
+  }
+  return entry;
+}
+
+function record(
+  changes: Map<string, Change>,
+  name: string,
+  kind: 'added' | 'removed',
+  key: string,
+  fact: Fact,
+): void {
+  const entry = change(changes, name);
+  const opposite = kind === 'added' ? entry.removed : entry.added;
+  // Removed then added again (or the reverse) within one update is no change.
+  if (opposite.has(key)) opposite.delete(key);
+  else entry[kind].set(key, fact);
+}
+
+const changed = (changes: Map<string, Change>, name: string): boolean => {
+  const entry = changes.get(name);
+  return entry !== undefined && (entry.added.size > 0 || entry.removed.size > 0);
+};
+
+const hasFacts = (delta: Map<string, Fact[]>): boolean => {
+  for (const facts of delta.values()) if (facts.length > 0) return true;
+  return false;
+};
+
+function merge(into: Map<string, Fact[]>, from: Map<string, Fact[]>): void {
+  for (const [name, facts] of from) {
+    const list = into.get(name);
+    if (list) list.push(...facts);
+    else into.set(name, [...facts]);
+  }
+}
+
+/** Mangle's bound types: `/any`, `/name`, `/string`, `/number`, `/float64`, `fn:List(T)`, `fn:Pair(A, B)`. */
+function valueFits(value: Value, type: Term): boolean {
+  if (type.kind === 'const' && type.value.type === 'name') {
+    switch (type.value.value) {
+      case '/any':
+        return true;
+      case '/name':
+        return value.type === 'name';
+      case '/string':
+        return value.type === 'string';
+      case '/number':
+        return value.type === 'int';
+      case '/float64':
+        return value.type === 'float';
+      case '/bool':
+        return value.type === 'name' && (value.value === '/true' || value.value === '/false');
+      default:
+        // Any other name is a name type: a value of that name or under it (`/persona/coder`).
+        return (
+          value.type === 'name' &&
+          (value.value === type.value.value || value.value.startsWith(`${type.value.value}/`))
+        );
+    }
+  }
+  if (type.kind === 'apply' && type.fn === 'fn:List' && type.args.length === 1) {
+    const item = type.args[0] as Term;
+    return value.type === 'list' && value.items.every((member) => valueFits(member, item));
+  }
+  if (type.kind === 'apply' && type.fn === 'fn:Pair' && type.args.length === 2) {
+    return (
+      value.type === 'pair' &&
+      valueFits(value.first, type.args[0] as Term) &&
+      valueFits(value.second, type.args[1] as Term)
+    );
+  }
+  // A type expression nerdloop does not know is not enforced (documented in docs/kernel.md).
+  return true;
+}
+
+function describeType(type: Term): string {
+  if (type.kind === 'const') return show(type.value);
+  if (type.kind === 'apply') return `${type.fn}(${type.args.map(describeType).join(', ')})`;
+  return type.kind;
+}

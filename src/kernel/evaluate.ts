@@ -1,0 +1,296 @@
+/**
+ * Runs compiled plans: the join of one rule body over relations (or over a
+ * delta for semi-naive rounds), expressions, comparisons, builtins and the
+ * `|>` transforms. Stateless: the engine owns the relations and decides what
+ * each premise reads.
+ */
+import type { ComparisonOperator, Position, Value } from './ast.js';
+import { valueKey } from './ast.js';
+import { BuiltinTypeError, compareNumbers } from './builtins.js';
+import { MangleEvaluationError } from './errors.js';
+import type { ArgMatch, ClauseShape, Expr, Step } from './plan.js';
+import { type Fact, keyOf, type Relation } from './relation.js';
+
+export type Frame = (Value | undefined)[];
+
+export type PlanSources = {
+  relation(predicate: string): Relation;
+  /** The delta read by the premise at literal `deltaLiteral`, if any. */
+  readonly deltaLiteral: number;
+  readonly delta: readonly Fact[];
+  /** Premises newer than this rank are skipped (explanations only). */
+  readonly maxRank?: number;
+};
+
+export type Emit = (frame: Frame, premises: readonly Fact[]) => boolean | undefined;
+
+function typeError(at: Position, error: unknown): never {
+  if (error instanceof BuiltinTypeError) throw new MangleEvaluationError(at, error.message);
+  throw error;
+}
+
+export function evalExpr(expr: Expr, frame: Frame): Value | undefined {
+  switch (expr.kind) {
+    case 'slot':
+      return frame[expr.slot];
+    case 'const':
+      return expr.value;
+    case 'list': {
+      const items: Value[] = [];
+      for (const item of expr.items) {
+        const value = evalExpr(item, frame);
+        if (value === undefined) return undefined;
+        items.push(value);
+      }
+      return { type: 'list', items };
+    }
+    case 'apply': {
+      const args: Value[] = [];
+      for (const arg of expr.args) {
+        const value = evalExpr(arg, frame);
+        if (value === undefined) return undefined;
+        args.push(value);
+      }
+      try {
+        return expr.fn.apply(args);
+      } catch (error) {
+        return typeError(expr.at, error);
+      }
+    }
+  }
+}
+
+function keyFor(args: readonly ArgMatch[], frame: Frame): string | undefined {
+  let key = '';
+  let first = true;
+  for (const arg of args) {
+    if (arg.kind !== 'key') continue;
+    const value = evalExpr(arg.expr, frame);
+    if (value === undefined) return undefined;
+    key = first ? valueKey(value) : `${key}\u001f${valueKey(value)}`;
+    first = false;
+  }
+  return key;
+}
+
+/** Binds a fact's values into the frame; false when a repeated variable disagrees. */
+function bindFact(args: readonly ArgMatch[], fact: Fact, frame: Frame): boolean {
+  for (let position = 0; position < args.length; position++) {
+    const arg = args[position] as ArgMatch;
+    const value = fact.values[position] as Value;
+    if (arg.kind === 'bind') frame[arg.slot] = value;
+    else if (arg.kind === 'same' && valueKey(frame[arg.slot] as Value) !== valueKey(value))
+      return false;
+  }
+  return true;
+}
+
+/**
+ * Enumerates the solutions of `steps` from `start`; `emit` returning `true`
+ * stops the enumeration (an explanation needs only one).
+ */
+export function runPlan(
+  steps: readonly Step[],
+  sources: PlanSources,
+  frame: Frame,
+  emit: Emit,
+): void {
+  const premises: Fact[] = [];
+  let stopped = false;
+  const visit = (index: number): void => {
+    if (stopped) return;
+    if (index === steps.length) {
+      if (emit(frame, premises) === true) stopped = true;
+      return;
+    }
+    const step = steps[index] as Step;
+    switch (step.kind) {
+      case 'scan': {
+        const key = keyFor(step.args, frame);
+        if (key === undefined) return;
+        const facts =
+          step.literal === sources.deltaLiteral
+            ? sources.delta.filter(
+                (fact) =>
+                  step.keyPositions.length === 0 || keyOf(fact.values, step.keyPositions) === key,
+              )
+            : sources.relation(step.predicate).lookup(step.keyPositions, key);
+        for (const fact of facts) {
+          if (sources.maxRank !== undefined && fact.rank >= sources.maxRank) continue;
+          if (!bindFact(step.args, fact, frame)) continue;
+          premises.push(fact);
+          visit(index + 1);
+          premises.pop();
+          if (stopped) return;
+        }
+        return;
+      }
+      case 'negation': {
+        const key = keyFor(step.args, frame);
+        if (key === undefined) return;
+        const matches = sources.relation(step.predicate).lookup(step.keyPositions, key);
+        for (const _ of matches) return;
+        visit(index + 1);
+        return;
+      }
+      case 'compare': {
+        const left = evalExpr(step.left, frame);
+        const right = evalExpr(step.right, frame);
+        if (left === undefined || right === undefined) return;
+        if (compare(step.op, left, right, step.at)) visit(index + 1);
+        return;
+      }
+      case 'assign': {
+        const value = evalExpr(step.expr, frame);
+        if (value === undefined) return;
+        frame[step.slot] = value;
+        visit(index + 1);
+        return;
+      }
+      case 'builtin': {
+        const inputs: (Value | undefined)[] = [];
+        for (const arg of step.args) {
+          if (arg.kind === 'out') inputs.push(undefined);
+          else {
+            const value = evalExpr(arg, frame);
+            if (value === undefined) return;
+            inputs.push(value);
+          }
+        }
+        let solutions: Iterable<readonly Value[]>;
+        try {
+          solutions = [...step.predicate.solve(inputs)];
+        } catch (error) {
+          typeError(step.at, error);
+        }
+        for (const solution of solutions) {
+          step.args.forEach((arg, position) => {
+            if (arg.kind === 'out') frame[arg.slot] = solution[position];
+          });
+          visit(index + 1);
+          if (stopped) return;
+        }
+        return;
+      }
+    }
+  };
+  visit(0);
+}
+
+function compare(op: ComparisonOperator, left: Value, right: Value, at: Position): boolean {
+  switch (op) {
+    case '=':
+      return valueKey(left) === valueKey(right);
+    case '!=':
+      return valueKey(left) !== valueKey(right);
+    default:
+      try {
+        return compareNumbers(left, right, op, (a, b) => {
+          switch (op) {
+            case '<':
+              return a < b;
+            case '<=':
+              return a <= b;
+            case '>':
+              return a > b;
+            case '>=':
+              return a >= b;
+          }
+        });
+      } catch (error) {
+        return typeError(at, error);
+      }
+  }
+}
+
+/** The head tuple of a solved frame, or undefined when a head function has no value. */
+export function headValues(shape: ClauseShape, frame: Frame): Value[] | undefined {
+  const values: Value[] = [];
+  for (const expr of shape.head) {
+    const value = evalExpr(expr, frame);
+    if (value === undefined) return undefined;
+    values.push(value);
+  }
+  return values;
+}
+
+export type Row = { frame: Frame; premises: readonly Fact[] };
+
+/**
+ * Applies a clause's `|>` stages to the rows its body produced. Rows follow
+ * Mangle: with one positive premise every matching fact is a row; otherwise
+ * rows are the distinct bindings of the body's named variables.
+ */
+export function applyTransforms(shape: ClauseShape, singleAtomBody: boolean, input: Row[]): Row[] {
+  let rows = input;
+  if (!singleAtomBody) {
+    const distinct = new Map<string, Row>();
+    for (const row of rows) {
+      const key = shape.bodySlots.map((slot) => valueKey(row.frame[slot] as Value)).join('\u001f');
+      if (!distinct.has(key)) distinct.set(key, row);
+    }
+    rows = [...distinct.values()];
+  }
+  for (const stage of shape.transforms) {
+    if (stage.groupBy === null) {
+      const next: Row[] = [];
+      for (const row of rows) {
+        const frame = [...row.frame];
+        let ok = true;
+        for (const binding of stage.lets) {
+          if (binding.kind !== 'map') continue;
+          const value = evalExpr(binding.expr, frame);
+          if (value === undefined) {
+            ok = false;
+            break;
+          }
+          frame[binding.slot] = value;
+        }
+        if (ok) next.push({ frame, premises: row.premises });
+      }
+      rows = next;
+      continue;
+    }
+    const groupSlots = stage.groupBy;
+    const groups = new Map<string, Row[]>();
+    for (const row of rows) {
+      const key = groupSlots.map((slot) => valueKey(row.frame[slot] as Value)).join('\u001f');
+      const group = groups.get(key);
+      if (group) group.push(row);
+      else groups.set(key, [row]);
+    }
+    const next: Row[] = [];
+    for (const group of groups.values()) {
+      const first = group[0] as Row;
+      const frame: Frame = new Array(first.frame.length).fill(undefined);
+      for (const slot of groupSlots) frame[slot] = first.frame[slot];
+      let ok = true;
+      for (const binding of stage.lets) {
+        if (binding.kind !== 'reduce') continue;
+        const argRows: Value[][] = [];
+        for (const row of group) {
+          const values: Value[] = [];
+          for (const arg of binding.args) {
+            const value = evalExpr(arg, row.frame);
+            if (value !== undefined) values.push(value);
+          }
+          if (values.length === binding.args.length) argRows.push(values);
+        }
+        let reduced: Value | undefined;
+        try {
+          reduced = binding.reducer.reduce(argRows);
+        } catch (error) {
+          return typeError(binding.at, error);
+        }
+        if (reduced === undefined) {
+          ok = false;
+          break;
+        }
+        frame[binding.slot] = reduced;
+      }
+      if (ok) next.push({ frame, premises: group.flatMap((row) => row.premises) });
+    }
+    rows = next;
+  }
+  return rows;
+}

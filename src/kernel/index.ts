@@ -1,0 +1,21 @@
+/** The logic kernel: a Datalog engine for the Mangle rule language. */
+export * from './ast.js';
+export {
+  builtinFunctions,
+  builtinPredicates,
+  builtinReducers,
+  show,
+} from './builtins.js';
+export type { BoundsMode, KernelWarning, Strategy } from './engine.js';
+export * from './errors.js';
+export {
+  createKernel,
+  type FactInput,
+  Kernel,
+  type KernelOptions,
+  type KernelSource,
+  loadKernel,
+  type Proof,
+  type QueryAnswer,
+} from './kernel.js';
+export * from './parse/index.js';

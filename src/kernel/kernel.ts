@@ -1,0 +1,426 @@
+/**
+ * The logic kernel's public face: load rule files, assert and retract base
+ * facts, query with a pattern, and explain any derived fact with its proof.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Atom, Clause, Literal, Position, SourceUnit, Term, Value } from './ast.js';
+import { show } from './builtins.js';
+import { type BoundsMode, Engine, type KernelWarning, type Strategy } from './engine.js';
+import { KernelFactError, MangleArityError, MangleUnknownPredicateError } from './errors.js';
+import { evalExpr, type Frame, headValues, runPlan } from './evaluate.js';
+import { parseAtom, parseProgram, printClause } from './parse/index.js';
+import { compileBody, newScope, type Step, termVariables } from './plan.js';
+import { analyzeProgram, type CompiledRule, type PredicateInfo, type Program } from './program.js';
+import { type Fact, tupleKey } from './relation.js';
+
+export type KernelSource = { file: string; text: string };
+
+export type KernelOptions = {
+  /** What a fact outside its predicate's declared `bound` does. Default `enforce`. */
+  bounds?: BoundsMode;
+  /** Called for each warning (bounds in `warn` mode). */
+  onWarning?: (warning: KernelWarning) => void;
+  /** Evaluation strategy; `naive` exists as the benchmarks' baseline. */
+  strategy?: Strategy;
+};
+
+export type FactInput = { predicate: string; args: readonly Value[] };
+
+export type QueryAnswer = {
+  readonly values: readonly Value[];
+  /** The pattern's variables and what they matched. */
+  readonly bindings: Readonly<Record<string, Value>>;
+};
+
+export type Proof = {
+  readonly predicate: string;
+  readonly values: readonly Value[];
+  /** The fact as Mangle text. */
+  readonly text: string;
+  /** `base`: given in a file or asserted; `rule`: derived; `truncated`: deeper than maxDepth. */
+  readonly via: 'base' | 'rule' | 'truncated';
+  readonly rule?: { readonly text: string; readonly at: Position };
+  readonly premises: readonly Proof[];
+  /** Negations and comparisons that held, instantiated: `!verb_has_specialist(/dance)`, `3 < 5`. */
+  readonly conditions: readonly string[];
+  /** For a fact made by aggregation: how many rows its group had. */
+  readonly aggregate?: { readonly rows: number };
+};
+
+export class Kernel {
+  readonly #engine: Engine;
+  readonly #program: Program;
+  readonly warnings: KernelWarning[] = [];
+
+  constructor(units: readonly SourceUnit[], options: KernelOptions = {}) {
+    this.#program = analyzeProgram(units);
+    this.#engine = new Engine(this.#program, {
+      bounds: options.bounds ?? 'enforce',
+      ...(options.strategy ? { strategy: options.strategy } : {}),
+      onWarning: (warning) => {
+        this.warnings.push(warning);
+        options.onWarning?.(warning);
+      },
+    });
+    for (const info of this.#program.predicates.values()) {
+      for (const clause of info.facts) {
+        const values = groundValues(clause);
+        this.#engine.addBaseFact(info, values, clause.head.at);
+      }
+    }
+    this.#engine.evaluateAll();
+  }
+
+  /** Predicate names and arities, for tooling. */
+  get predicates(): ReadonlyArray<{ name: string; arity: number; stratum: number }> {
+    return [...this.#program.predicates.values()].map((info) => ({
+      name: info.name,
+      arity: info.arity,
+      stratum: info.stratum,
+    }));
+  }
+
+  /** Adds a base fact (`user_intent("i1", /command, /fix, "a.ts", "").` or a FactInput). */
+  assert(fact: string | FactInput): boolean {
+    const { info, values } = this.#fact(fact);
+    return this.#engine.assert(info, values);
+  }
+
+  /** Removes a base fact; derived facts that depended only on it go too. */
+  retract(fact: string | FactInput): boolean {
+    const { info, values } = this.#fact(fact);
+    return this.#engine.retract(info, values);
+  }
+
+  /** Every fact matching `pattern`, e.g. `permitted(/write_file, T, _)`. */
+  query(pattern: string | Atom): QueryAnswer[] {
+    const atom = typeof pattern === 'string' ? parseAtom(pattern) : pattern;
+    this.#info(atom);
+    const scope = newScope();
+    const literal: Literal = { kind: 'atom', atom };
+    const steps = compileBody([literal], scope);
+    const names = [...new Set(termVariables({ kind: 'list', items: atom.args, at: atom.at }))];
+    const answers: QueryAnswer[] = [];
+    runPlan(
+      steps,
+      { relation: (name) => this.#engine.relation(name), deltaLiteral: -1, delta: [] },
+      new Array(scope.names.length).fill(undefined),
+      (frame, premises) => {
+        const fact = premises[0];
+        if (!fact) return undefined;
+        const bindings: Record<string, Value> = {};
+        for (const name of names) {
+          const slot = scope.slotOf.get(name);
+          const value = slot === undefined ? undefined : frame[slot];
+          if (value) bindings[name] = value;
+        }
+        answers.push({ values: fact.values, bindings });
+        return undefined;
+      },
+    );
+    return answers;
+  }
+
+  /** Whether any fact matches `pattern`. */
+  holds(pattern: string | Atom): boolean {
+    return this.query(pattern).length > 0;
+  }
+
+  /** All facts of a predicate. */
+  facts(predicate: string): ReadonlyArray<readonly Value[]> {
+    if (!this.#program.predicates.has(predicate)) return [];
+    return [...this.#engine.relation(predicate).facts.values()].map((fact) => fact.values);
+  }
+
+  /**
+   * The proof of a fact: for a derived fact, the rule that made it and the
+   * proofs of its premises, down to base facts. Null when the fact does not hold.
+   */
+  explain(fact: string | FactInput, options: { maxDepth?: number } = {}): Proof | null {
+    const { info, values } = this.#fact(fact);
+    const stored = this.#engine.relation(info.name).get(tupleKey(values));
+    if (!stored) return null;
+    return this.#prove(info, stored, options.maxDepth ?? 64, new Map(), new Set());
+  }
+
+  #prove(
+    info: PredicateInfo,
+    fact: Fact,
+    depth: number,
+    memo: Map<string, Proof>,
+    visiting: Set<string>,
+  ): Proof {
+    const id = `${info.name}\u001e${fact.key}`;
+    const known = memo.get(id);
+    if (known) return known;
+    const text = `${info.name}(${fact.values.map(show).join(', ')})`;
+    const leaf = (via: 'base' | 'truncated'): Proof => ({
+      predicate: info.name,
+      values: fact.values,
+      text,
+      via,
+      premises: [],
+      conditions: [],
+    });
+    if (this.#engine.isBase(info.name, fact.key)) return leaf('base');
+    if (depth <= 0) return leaf('truncated');
+    visiting.add(id);
+    // First under the rank order (a well-founded proof), then without it, avoiding cycles.
+    const found =
+      this.#findDerivation(info, fact, fact.rank, visiting) ??
+      this.#findDerivation(info, fact, undefined, visiting);
+    visiting.delete(id);
+    if (!found) return leaf('truncated');
+    const premises = found.premises.map((premise) => {
+      const premiseInfo = this.#program.predicates.get(premise.predicate);
+      return premiseInfo
+        ? this.#prove(premiseInfo, premise.fact, depth - 1, memo, visiting)
+        : leaf('truncated');
+    });
+    const proof: Proof = {
+      predicate: info.name,
+      values: fact.values,
+      text,
+      via: 'rule',
+      rule: { text: printClause(found.rule.clause), at: found.rule.clause.at },
+      premises,
+      conditions: found.conditions,
+      ...(found.rows !== undefined ? { aggregate: { rows: found.rows } } : {}),
+    };
+    memo.set(id, proof);
+    return proof;
+  }
+
+  #findDerivation(
+    info: PredicateInfo,
+    fact: Fact,
+    maxRank: number | undefined,
+    visiting: ReadonlySet<string>,
+  ):
+    | {
+        rule: CompiledRule;
+        premises: { predicate: string; fact: Fact }[];
+        conditions: string[];
+        rows?: number;
+      }
+    | undefined {
+    for (const rule of info.rules) {
+      if (rule.clause.transforms.length > 0) {
+        const row = this.#engine.transformRows(rule, maxRank).find((candidate) => {
+          const values = headValues(rule.shape, candidate.frame);
+          return values !== undefined && tupleKey(values) === fact.key;
+        });
+        if (!row) continue;
+        const order = scanOrder(rule.full);
+        return {
+          rule,
+          // A group's rows each contribute one premise per scan, in plan order.
+          premises: row.premises.slice(0, 20).map((premise, index) => ({
+            predicate: order[index % order.length] ?? '',
+            fact: premise,
+          })),
+          conditions: [],
+          rows: rule.aggregates ? row.premises.length : undefined,
+        } as const;
+      }
+      const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
+      const prebound = new Set<string>();
+      let consistent = true;
+      rule.clause.head.args.forEach((term, position) => {
+        if (term.kind !== 'var') return;
+        const slot = rule.scope.slotOf.get(term.name);
+        const value = fact.values[position];
+        if (slot === undefined || value === undefined) return;
+        const already = frame[slot];
+        if (already !== undefined && tupleKey([already]) !== tupleKey([value])) consistent = false;
+        frame[slot] = value;
+        prebound.add(term.name);
+      });
+      if (!consistent) continue;
+      const steps = compileBody(rule.clause.body, rule.scope, { prebound });
+      const order = scanOrder(steps);
+      let result: { premises: Fact[]; frame: Frame } | undefined;
+      runPlan(
+        steps,
+        {
+          relation: (name) => this.#engine.relation(name),
+          deltaLiteral: -1,
+          delta: [],
+          ...(maxRank === undefined ? {} : { maxRank }),
+        },
+        frame,
+        (solved, premises) => {
+          const values = headValues(rule.shape, solved);
+          if (!values || tupleKey(values) !== fact.key) return undefined;
+          const cyclic = premises.some((premise, index) =>
+            visiting.has(`${order[index]}\u001e${premise.key}`),
+          );
+          if (cyclic) return undefined;
+          result = { premises: [...premises], frame: [...solved] };
+          return true;
+        },
+      );
+      if (!result) continue;
+      const solved = result;
+      return {
+        rule,
+        premises: solved.premises.map((premise, index) => ({
+          predicate: order[index] ?? '',
+          fact: premise,
+        })),
+        conditions: rule.clause.body.flatMap((literal) =>
+          literal.kind === 'atom' ? [] : [instantiate(literal, solved.frame, rule)],
+        ),
+      };
+    }
+    return undefined;
+  }
+
+  #info(atom: Atom): PredicateInfo {
+    const info = this.#program.predicates.get(atom.predicate);
+    if (!info) {
+      throw new MangleUnknownPredicateError(atom.at, `unknown predicate ${atom.predicate}`, {
+        predicate: atom.predicate,
+      });
+    }
+    if (info.arity !== atom.args.length) {
+      throw new MangleArityError(
+        atom.at,
+        `${atom.predicate} has ${info.arity} argument(s), got ${atom.args.length}`,
+      );
+    }
+    return info;
+  }
+
+  #fact(fact: string | FactInput): { info: PredicateInfo; values: readonly Value[] } {
+    if (typeof fact !== 'string') {
+      const at: Position = { file: '<fact>', line: 1, column: 1 };
+      const info = this.#info({
+        predicate: fact.predicate,
+        args: fact.args.map((value) => ({ kind: 'const', value, at })),
+        at,
+      });
+      return { info, values: fact.args };
+    }
+    const atom = parseAtom(fact.trim().replace(/\.\s*$/, ''));
+    const info = this.#info(atom);
+    const values = atom.args.map((term) => {
+      const value = groundTerm(term);
+      if (!value) throw new KernelFactError(`a fact must be ground: ${fact}`);
+      return value;
+    });
+    return { info, values };
+  }
+}
+
+/** A fact's head, evaluated (facts may use functions: `p(fn:plus(1, 2)).`). */
+function groundValues(clause: Clause): Value[] {
+  const values: Value[] = [];
+  for (const term of clause.head.args) {
+    const value = groundTerm(term);
+    if (!value)
+      throw new KernelFactError(
+        `${clause.head.at.file}:${clause.head.at.line}: a fact must be ground`,
+      );
+    values.push(value);
+  }
+  return values;
+}
+
+function groundTerm(term: Term): Value | undefined {
+  if (term.kind === 'const') return term.value;
+  if (term.kind === 'wildcard' || termVariables(term).length > 0) return undefined;
+  const scope = newScope();
+  // A term without variables compiles to an expression over no slots.
+  const steps = compileBody(
+    [
+      {
+        kind: 'comparison',
+        op: '=',
+        left: { kind: 'var', name: 'X', at: term.at },
+        right: term,
+        at: term.at,
+      },
+    ],
+    scope,
+  );
+  const step = steps[0];
+  if (step?.kind !== 'assign') return undefined;
+  return evalExpr(step.expr, []);
+}
+
+/** The predicates a plan scans, in the order its premises are recorded. */
+function scanOrder(steps: readonly Step[]): string[] {
+  return steps.flatMap((step) => (step.kind === 'scan' ? [step.predicate] : []));
+}
+
+function instantiate(literal: Literal, frame: Frame, rule: CompiledRule): string {
+  const term = (t: Term): string => {
+    switch (t.kind) {
+      case 'var': {
+        const slot = rule.scope.slotOf.get(t.name);
+        const value = slot === undefined ? undefined : frame[slot];
+        return value ? show(value) : t.name;
+      }
+      case 'wildcard':
+        return '_';
+      case 'const':
+        return show(t.value);
+      case 'apply':
+        return `${t.fn}(${t.args.map(term).join(', ')})`;
+      case 'list':
+        return `[${t.items.map(term).join(', ')}]`;
+    }
+  };
+  switch (literal.kind) {
+    case 'negation':
+      return `!${literal.atom.predicate}(${literal.atom.args.map(term).join(', ')})`;
+    case 'comparison':
+      return `${term(literal.left)} ${literal.op} ${term(literal.right)}`;
+    case 'atom':
+      return `${literal.atom.predicate}(${literal.atom.args.map(term).join(', ')})`;
+  }
+}
+
+/** A kernel over rule texts. */
+export function createKernel(
+  sources: string | KernelSource | readonly KernelSource[],
+  options: KernelOptions = {},
+): Kernel {
+  const list: readonly KernelSource[] =
+    typeof sources === 'string'
+      ? [{ file: '<input>', text: sources }]
+      : Array.isArray(sources)
+        ? sources
+        : [sources as KernelSource];
+  return new Kernel(
+    list.map((source) => parseProgram(source.text, source.file)),
+    options,
+  );
+}
+
+/** A kernel over `.mg` files and directories (every `.mg` file inside, sorted), loaded as one program. */
+export async function loadKernel(
+  paths: readonly string[],
+  options: KernelOptions = {},
+): Promise<Kernel> {
+  const files: string[] = [];
+  for (const path of paths) {
+    if ((await stat(path)).isDirectory()) {
+      const entries = await readdir(path, { recursive: true });
+      files.push(
+        ...entries
+          .filter((entry) => entry.endsWith('.mg'))
+          .sort()
+          .map((entry) => join(path, entry)),
+      );
+    } else {
+      files.push(path);
+    }
+  }
+  const sources = await Promise.all(
+    files.map(async (file) => ({ file, text: await readFile(file, 'utf8') })),
+  );
+  return createKernel(sources, options);
+}
