@@ -98,11 +98,22 @@ async function xstateFloorCycles(n: number, batch: number): Promise<number> {
   return n / seconds;
 }
 
-async function spawnCompleteCycles(n: number, batch: number): Promise<number> {
+/**
+ * Runs `n` ephemeral agents with no-op tasks, `batch` alive at a time, while
+ * `subscribers` extra observers count every event. Returns the seconds taken
+ * and the events each subscriber received.
+ */
+async function runEphemeralBatches(
+  n: number,
+  batch: number,
+  subscribers = 0,
+): Promise<{ seconds: number; delivered: number }> {
   const runtime = createRuntime({
     runTask: () => ({ result: null }),
     supervisor: { maxConcurrent: batch, maxQueue: n },
   });
+  let delivered = 0;
+  for (let s = 0; s < subscribers; s++) runtime.events$.subscribe(() => delivered++);
   let completed = 0;
   let wake: () => void = () => {};
   runtime.events$.subscribe((event) => {
@@ -120,6 +131,11 @@ async function spawnCompleteCycles(n: number, batch: number): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   await runtime.shutdown();
+  return { seconds, delivered: subscribers > 0 ? delivered / subscribers : 0 };
+}
+
+async function spawnCompleteCycles(n: number, batch: number): Promise<number> {
+  const { seconds } = await runEphemeralBatches(n, batch);
   return n / seconds;
 }
 
@@ -176,31 +192,8 @@ async function bareIdleActorBytes(n: number): Promise<number> {
  * history instead, which every task copies).
  */
 async function runtimeEventsPerSecond(subscribers: number, tasks: number): Promise<number> {
-  const batch = 10;
-  const runtime = createRuntime({
-    runTask: () => ({ result: null }),
-    supervisor: { maxConcurrent: batch, maxQueue: tasks },
-  });
-  let delivered = 0;
-  for (let s = 0; s < subscribers; s++) runtime.events$.subscribe(() => delivered++);
-  let completed = 0;
-  let wake: () => void = () => {};
-  runtime.events$.subscribe((event) => {
-    if (event.type === 'task.completed' && ++completed % batch === 0) wake();
-  });
-  const started = performance.now();
-  for (let done = 0; done < tasks; done += batch) {
-    const settled = new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    for (let i = done; i < done + batch; i++) {
-      runtime.spawn({ type: 'agent', id: `e${i}`, task: { id: 't', prompt: '' } });
-    }
-    await settled;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  await runtime.shutdown();
-  return delivered / subscribers / seconds;
+  const { seconds, delivered } = await runEphemeralBatches(tasks, 10, subscribers);
+  return delivered / seconds;
 }
 
 function bareSubjectEventsPerSecond(subscribers: number, n: number): number {
