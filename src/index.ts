@@ -5,6 +5,7 @@
 export * from '../machines/contracts.js';
 export {
   type SpawnerMachine,
+  type SupervisorCommand,
   type SupervisorEmitted,
   type SupervisorEvent,
   spawnerMachine,
@@ -12,6 +13,8 @@ export {
 export { type SubAgentMachine, subAgentMachine } from '../machines/subagent.machine.js';
 export * from './core/index.js';
 export * from './events/index.js';
+export * from './kernel/index.js';
+export * from './perception/index.js';
 export * from './session/index.js';
 export * from './snapshots/index.js';
 export * from './stately/index.js';

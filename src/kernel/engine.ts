@@ -37,7 +37,7 @@ export type BoundsMode = 'enforce' | 'warn' | 'ignore';
  * `naive` re-runs every rule on whole relations until nothing is new: the
  * textbook baseline the benchmarks compare semi-naive evaluation against.
  */
-export type Strategy = 'seminaive' | 'naive';
+export type EvaluationStrategy = 'seminaive' | 'naive';
 
 export type KernelWarning = { code: 'bound_violation'; message: string; predicate: string };
 
@@ -52,7 +52,7 @@ export class Engine {
   readonly #base = new Map<string, Map<string, Fact>>();
   readonly #bounds: BoundsMode;
   readonly #warn: (warning: KernelWarning) => void;
-  readonly #strategy: Strategy;
+  readonly #strategy: EvaluationStrategy;
   #rank = 0;
 
   constructor(
@@ -60,7 +60,7 @@ export class Engine {
     options: {
       bounds: BoundsMode;
       onWarning: (warning: KernelWarning) => void;
-      strategy?: Strategy;
+      strategy?: EvaluationStrategy;
     },
   ) {
     this.#program = program;

@@ -6,7 +6,7 @@ export {
   builtinReducers,
   show,
 } from './builtins.js';
-export type { BoundsMode, KernelWarning, Strategy } from './engine.js';
+export type { BoundsMode, EvaluationStrategy, KernelWarning } from './engine.js';
 export * from './errors.js';
 export {
   createKernel,

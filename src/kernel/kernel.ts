@@ -6,7 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Atom, Clause, Literal, Position, SourceUnit, Term, Value } from './ast.js';
 import { show } from './builtins.js';
-import { type BoundsMode, Engine, type KernelWarning, type Strategy } from './engine.js';
+import { type BoundsMode, Engine, type EvaluationStrategy, type KernelWarning } from './engine.js';
 import { KernelFactError, MangleArityError, MangleUnknownPredicateError } from './errors.js';
 import { evalExpr, type Frame, headValues, runPlan } from './evaluate.js';
 import { parseAtom, parseProgram, printClause } from './parse/index.js';
@@ -22,7 +22,7 @@ export type KernelOptions = {
   /** Called for each warning (bounds in `warn` mode). */
   onWarning?: (warning: KernelWarning) => void;
   /** Evaluation strategy; `naive` exists as the benchmarks' baseline. */
-  strategy?: Strategy;
+  strategy?: EvaluationStrategy;
 };
 
 export type FactInput = { predicate: string; args: readonly Value[] };
