@@ -14,4 +14,7 @@ export {
   type SnapshotStore,
   SnapshotWriteError,
   snapshotEnvelopeSchema,
+  /** Temp file, fsync, rename, fsync of the directory: other modules' durable writes use it too. */
+  type WriteFileAtomicOptions,
+  writeFileAtomic,
 } from './store.js';
