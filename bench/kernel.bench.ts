@@ -3,7 +3,8 @@
  * naive bottom-up evaluation (every rule re-run on whole relations each round,
  * same engine, same indexes) in the same run.
  */
-import { createKernel, type KernelOptions } from '../src/kernel/index.js';
+import { createKernel, type KernelOptions, nameValue, stringValue } from '../src/kernel/index.js';
+import { loadShippedRules } from '../src/rules/index.js';
 import { type BenchRow, measure } from './support.js';
 
 const TC = 'path(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), edge(Y, Z).';
@@ -45,10 +46,55 @@ async function fixpointRow(name: string, text: string, predicate: string): Promi
   });
 }
 
+/**
+ * Routes one intent with the shipped rules: assert its `user_intent`, read the
+ * persona and the tools, retract it. Returns routes per second.
+ */
+async function routesPerSecond(n: number, options: KernelOptions = {}): Promise<number> {
+  const kernel = await loadShippedRules([], options);
+  const verbs = ['/fix', '/test', '/review', '/research', '/dance'];
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const id = `i${i}`;
+    const fact = {
+      predicate: 'user_intent',
+      args: [
+        stringValue(id),
+        nameValue('/command'),
+        nameValue(verbs[i % verbs.length] as string),
+        stringValue('src/app.ts'),
+        stringValue(''),
+      ],
+    };
+    kernel.assert(fact);
+    const persona = kernel.query(`persona("${id}", P)`);
+    const tools = kernel.query(`intent_tool("${id}", T)`);
+    if (persona.length !== 1 || tools.length === 0) throw new Error(`routing failed for ${id}`);
+    kernel.retract(fact);
+  }
+  return n / ((performance.now() - started) / 1000);
+}
+
 export async function kernelBench(options: {
   quick: boolean;
   report: (row: BenchRow) => void;
 }): Promise<void> {
+  const routes = options.quick ? 2_000 : 20_000;
+  const row = await measure(
+    'route one intent with the shipped rules (assert, query persona and tools, retract)',
+    'routes/s',
+    () => routesPerSecond(routes),
+    {
+      baselines: [
+        {
+          name: 'naive bottom-up, same engine',
+          run: () => routesPerSecond(Math.ceil(routes / 10), { strategy: 'naive' }),
+        },
+      ],
+      target: '≥ 20,000 (under 50 µs a route)',
+    },
+  );
+  options.report(row);
   const chainLength = options.quick ? 2_000 : 10_000;
   options.report(
     await fixpointRow(

@@ -15,6 +15,7 @@ export * from './core/index.js';
 export * from './events/index.js';
 export * from './kernel/index.js';
 export * from './perception/index.js';
+export * from './rules/index.js';
 export * from './session/index.js';
 export * from './snapshots/index.js';
 export * from './stately/index.js';

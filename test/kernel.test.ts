@@ -232,6 +232,13 @@ describe('explain', () => {
     `);
     expect(kernel.explain('route(/dance, /coder)')?.conditions).toEqual(['!specialist(/dance)']);
     expect(kernel.explain('ok(3)')?.conditions).toEqual(['3 > 2']);
+    const device = createKernel(
+      'p("/dev/sda"). q(X) :- p(X), :string:starts_with(X, "/dev/"), X != "/dev/null".',
+    );
+    expect(device.explain('q("/dev/sda")')?.conditions).toEqual([
+      ':string:starts_with("/dev/sda", "/dev/")',
+      '"/dev/sda" != "/dev/null"',
+    ]);
     const total = kernel.explain('total(/a, 3)');
     expect(total?.aggregate).toEqual({ rows: 2 });
     expect(total?.premises).toHaveLength(2);

@@ -53,6 +53,8 @@ export class Engine {
   readonly #bounds: BoundsMode;
   readonly #warn: (warning: KernelWarning) => void;
   readonly #strategy: EvaluationStrategy;
+  /** For each predicate, the strata with a rule that reads it. */
+  readonly #readerStrata = new Map<string, number[]>();
   #rank = 0;
 
   constructor(
@@ -67,6 +69,14 @@ export class Engine {
     this.#strategy = options.strategy ?? 'seminaive';
     this.#bounds = options.bounds;
     this.#warn = options.onWarning;
+    for (const rule of program.rules) {
+      const stratum = program.predicates.get(rule.predicate)?.stratum ?? 0;
+      for (const name of [...rule.scans.map((scan) => scan.predicate), ...rule.negated]) {
+        const list = this.#readerStrata.get(name) ?? [];
+        if (!list.includes(stratum)) list.push(stratum);
+        this.#readerStrata.set(name, list);
+      }
+    }
     for (const info of program.predicates.values()) {
       this.#relations.set(info.name, new Relation(info.arity));
       this.#base.set(info.name, new Map());
@@ -134,40 +144,53 @@ export class Engine {
   }
 
   #propagate(changes: Map<string, Change>, forced: Set<number>): void {
-    for (const stratum of this.#program.strata) {
-      const touched = forced.has(stratum.index) || this.#reads(stratum, changes);
-      if (!touched) continue;
-      if (forced.has(stratum.index) || this.#needsRecompute(stratum, changes)) {
-        const before = new Map(
-          stratum.predicates.map((name) => [name, new Map(this.relation(name).facts)]),
-        );
-        this.#recompute(stratum);
-        for (const [name, old] of before) {
-          const now = this.relation(name).facts;
-          for (const [key, fact] of now)
-            if (!old.has(key)) record(changes, name, 'added', key, fact);
-          for (const [key, fact] of old)
-            if (!now.has(key)) record(changes, name, 'removed', key, fact);
-        }
-        continue;
-      }
-      const seeds = new Map<string, Fact[]>();
-      for (const [name, delta] of changes) {
-        if (delta.added.size > 0) seeds.set(name, [...delta.added.values()]);
-      }
-      const derived = this.#seminaive(stratum, seeds, false);
-      for (const [name, facts] of derived) {
-        for (const fact of facts) record(changes, name, 'added', fact.key, fact);
+    // Only strata that read a changed predicate are visited, in dependency order.
+    const strata = this.#program.strata;
+    const marked = new Uint8Array(strata.length);
+    let first = strata.length;
+    const mark = (index: number) => {
+      marked[index] = 1;
+      if (index < first) first = index;
+    };
+    for (const index of forced) mark(index);
+    for (const name of changes.keys()) for (const index of this.#readersOf(name)) mark(index);
+    for (let index = first; index < strata.length; index++) {
+      const stratum = strata[index];
+      if (!marked[index] || !stratum) continue;
+      this.#update(stratum, changes, forced.has(index));
+      for (const name of stratum.predicates) {
+        if (changed(changes, name)) for (const reader of this.#readersOf(name)) mark(reader);
       }
     }
   }
 
-  #reads(stratum: Stratum, changes: Map<string, Change>): boolean {
-    return stratum.rules.some(
-      (rule) =>
-        rule.scans.some((scan) => changed(changes, scan.predicate)) ||
-        rule.negated.some((name) => changed(changes, name)),
-    );
+  #readersOf(name: string): readonly number[] {
+    return this.#readerStrata.get(name) ?? [];
+  }
+
+  /** Brings one stratum up to date with `changes`, and adds its own changes to them. */
+  #update(stratum: Stratum, changes: Map<string, Change>, forced: boolean): void {
+    if (forced || this.#needsRecompute(stratum, changes)) {
+      const before = new Map(
+        stratum.predicates.map((name) => [name, new Map(this.relation(name).facts)]),
+      );
+      this.#recompute(stratum);
+      for (const [name, old] of before) {
+        const now = this.relation(name).facts;
+        for (const [key, fact] of now) if (!old.has(key)) record(changes, name, 'added', key, fact);
+        for (const [key, fact] of old)
+          if (!now.has(key)) record(changes, name, 'removed', key, fact);
+      }
+      return;
+    }
+    const seeds = new Map<string, Fact[]>();
+    for (const [name, delta] of changes) {
+      if (delta.added.size > 0) seeds.set(name, [...delta.added.values()]);
+    }
+    const derived = this.#seminaive(stratum, seeds, false);
+    for (const [name, facts] of derived) {
+      for (const fact of facts) record(changes, name, 'added', fact.key, fact);
+    }
   }
 
   #needsRecompute(stratum: Stratum, changes: Map<string, Change>): boolean {

@@ -10,7 +10,7 @@ import { type BoundsMode, Engine, type EvaluationStrategy, type KernelWarning } 
 import { KernelFactError, MangleArityError, MangleUnknownPredicateError } from './errors.js';
 import { evalExpr, type Frame, headValues, runPlan } from './evaluate.js';
 import { parseAtom, parseProgram, printClause } from './parse/index.js';
-import { compileBody, newScope, type Step, termVariables } from './plan.js';
+import { compileBody, isBuiltinAtom, newScope, type Step, termVariables } from './plan.js';
 import { analyzeProgram, type CompiledRule, type PredicateInfo, type Program } from './program.js';
 import { type Fact, tupleKey } from './relation.js';
 
@@ -46,6 +46,14 @@ export type Proof = {
   readonly conditions: readonly string[];
   /** For a fact made by aggregation: how many rows its group had. */
   readonly aggregate?: { readonly rows: number };
+};
+
+const QUERY_CACHE_SIZE = 512;
+
+type CompiledQuery = {
+  readonly steps: readonly Step[];
+  readonly scope: ReturnType<typeof newScope>;
+  readonly names: readonly string[];
 };
 
 export class Kernel {
@@ -95,12 +103,7 @@ export class Kernel {
 
   /** Every fact matching `pattern`, e.g. `permitted(/write_file, T, _)`. */
   query(pattern: string | Atom): QueryAnswer[] {
-    const atom = typeof pattern === 'string' ? parseAtom(pattern) : pattern;
-    this.#info(atom);
-    const scope = newScope();
-    const literal: Literal = { kind: 'atom', atom };
-    const steps = compileBody([literal], scope);
-    const names = [...new Set(termVariables({ kind: 'list', items: atom.args, at: atom.at }))];
+    const { steps, scope, names } = this.#compileQuery(pattern);
     const answers: QueryAnswer[] = [];
     runPlan(
       steps,
@@ -120,6 +123,28 @@ export class Kernel {
       },
     );
     return answers;
+  }
+
+  /** Query plans by pattern text: callers ask the same few questions over and over. */
+  readonly #queries = new Map<string, CompiledQuery>();
+
+  #compileQuery(pattern: string | Atom): CompiledQuery {
+    const cached = typeof pattern === 'string' ? this.#queries.get(pattern) : undefined;
+    if (cached) return cached;
+    const atom = typeof pattern === 'string' ? parseAtom(pattern) : pattern;
+    this.#info(atom);
+    const scope = newScope();
+    const literal: Literal = { kind: 'atom', atom };
+    const compiled: CompiledQuery = {
+      steps: compileBody([literal], scope),
+      scope,
+      names: [...new Set(termVariables({ kind: 'list', items: atom.args, at: atom.at }))],
+    };
+    if (typeof pattern === 'string') {
+      if (this.#queries.size >= QUERY_CACHE_SIZE) this.#queries.clear();
+      this.#queries.set(pattern, compiled);
+    }
+    return compiled;
   }
 
   /** Whether any fact matches `pattern`. */
@@ -269,8 +294,11 @@ export class Kernel {
           predicate: order[index] ?? '',
           fact: premise,
         })),
+        // Premises are the facts matched; everything else that had to hold is a condition.
         conditions: rule.clause.body.flatMap((literal) =>
-          literal.kind === 'atom' ? [] : [instantiate(literal, solved.frame, rule)],
+          literal.kind === 'atom' && !isBuiltinAtom(literal.atom)
+            ? []
+            : [instantiate(literal, solved.frame, rule)],
         ),
       };
     }

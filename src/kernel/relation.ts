@@ -73,7 +73,8 @@ export class Relation {
 
   clear(): void {
     this.facts.clear();
-    this.#indexes.clear();
+    // The plans that asked for these indexes will ask again: keep them, empty.
+    for (const index of this.#indexes.values()) index.buckets.clear();
   }
 
   /** Facts whose values at `positions` have the key `key` (all facts when no positions). */
