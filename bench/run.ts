@@ -1,5 +1,6 @@
 /** `npm run bench` (add `-- --quick` for a shorter run). */
 import { kernelBench } from './kernel.bench.js';
+import { llmBench } from './llm.bench.js';
 import { spawnBench } from './spawn.bench.js';
 import { printRows } from './support.js';
 
@@ -9,3 +10,4 @@ const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--onl
 const report = (row: Parameters<typeof printRows>[0][number]) => printRows([row]);
 if (!only || only === 'spawn') await spawnBench({ quick, report });
 if (!only || only === 'kernel') await kernelBench({ quick, report });
+if (!only || only === 'llm') await llmBench({ quick, report });

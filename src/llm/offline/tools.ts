@@ -1,0 +1,61 @@
+/**
+ * The workspace tools the offline model calls, by name, and the calls it
+ * plans. A call's key (name + canonical arguments) is how a later step
+ * recognises that it already asked for something.
+ */
+export const TOOL = {
+  listFiles: 'list_files',
+  readFile: 'read_file',
+  search: 'search',
+  runCommand: 'run_command',
+} as const;
+
+export type ToolName = (typeof TOOL)[keyof typeof TOOL];
+
+export type PlannedCall = {
+  readonly name: ToolName;
+  readonly args: Readonly<Record<string, string | boolean>>;
+};
+
+export const listFiles = (path: string, recursive: boolean): PlannedCall => ({
+  name: TOOL.listFiles,
+  args: { path, recursive },
+});
+
+export const readFile = (path: string): PlannedCall => ({ name: TOOL.readFile, args: { path } });
+
+export const searchFor = (query: string): PlannedCall => ({ name: TOOL.search, args: { query } });
+
+export const runCommand = (command: string): PlannedCall => ({
+  name: TOOL.runCommand,
+  args: { command },
+});
+
+export function plannedKey(call: PlannedCall): string {
+  return callKey(call.name, call.args);
+}
+
+/** Stable across key order, so a re-serialised call still matches. */
+export function callKey(name: string, args: unknown): string {
+  return `${name} ${canonicalJson(args)}`;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, inner]) => inner !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** How a call is shown in answers and notes: `read_file(src/a.ts)`. */
+export function describeCall(call: PlannedCall): string {
+  const shown = Object.values(call.args)
+    .filter((value): value is string => typeof value === 'string')
+    .join(', ');
+  return `${call.name}(${shown})`;
+}

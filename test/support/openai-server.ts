@@ -1,0 +1,1 @@
+export * from '../../src/llm/testing/openai-server.js';
