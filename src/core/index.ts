@@ -1,4 +1,10 @@
 export {
+  canonicalDigest,
+  canonicalJsonText,
+  type JsonValue,
+  toCanonicalJson,
+} from './canonical-json.js';
+export {
   type Clock,
   type IdGenerator,
   randomIds,

@@ -1,0 +1,16 @@
+/** Proofs as text: what a tool.denied or tool.permitted event carries for a human. */
+import type { Proof } from '../../kernel/index.js';
+
+export function renderProofs(proofs: readonly Proof[]): string {
+  return proofs.map((proof) => renderProof(proof, '')).join('\n');
+}
+
+function renderProof(proof: Proof, indent: string): string {
+  const head =
+    proof.via === 'rule' && proof.rule
+      ? `${indent}${proof.text}  ⟸ ${proof.rule.text}  (${proof.rule.at.file}:${proof.rule.at.line})`
+      : `${indent}${proof.text}  [${proof.via === 'base' ? 'fact' : 'proof cut short'}]`;
+  const conditions = proof.conditions.map((condition) => `${indent}  ✓ ${condition}`);
+  const premises = proof.premises.map((premise) => renderProof(premise, `${indent}  `));
+  return [head, ...conditions, ...premises].join('\n');
+}

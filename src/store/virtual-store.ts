@@ -1,0 +1,250 @@
+/**
+ * The VirtualStore: the one place an agent's actions reach the world. A call
+ * is validated, judged by the policy gate, run inside the workspace boundary,
+ * audited and reported; whatever goes wrong comes back to the model as a tool
+ * error, never as a crash of the runtime.
+ */
+import { type Observable, Subject } from 'rxjs';
+import type { z } from 'zod';
+import {
+  type Clock,
+  describeUnknownError,
+  type IdGenerator,
+  NerdloopError,
+} from '../core/index.js';
+import type { ToolDefinition } from '../llm/port.js';
+import type { StoreEvent } from './events.js';
+import { type AuditEntry, AuditLog, type AuditSink, digestArgs } from './gate/audit.js';
+import type { GateDecision, PolicyGate } from './gate/gate.js';
+import type { AnyStoreTool, Workspace } from './tool.js';
+
+export type ToolOutcome =
+  | { readonly callId: string; readonly tool: string; readonly ok: true; readonly result: unknown }
+  | {
+      readonly callId: string;
+      readonly tool: string;
+      readonly ok: false;
+      readonly error: { readonly code: string; readonly message: string };
+    };
+
+export type VirtualStoreParts = {
+  readonly workspace: Workspace;
+  readonly gate: PolicyGate;
+  readonly tools: readonly AnyStoreTool[];
+  readonly clock: Pick<Clock, 'now'>;
+  readonly ids: IdGenerator;
+  readonly audit?: readonly AuditSink[];
+};
+
+export class VirtualStore {
+  readonly workspace: Workspace;
+  readonly gate: PolicyGate;
+  readonly events$: Observable<StoreEvent>;
+  readonly audit$: Observable<AuditEntry>;
+  readonly #events = new Subject<StoreEvent>();
+  readonly #audit: AuditLog;
+  readonly #tools: ReadonlyMap<string, AnyStoreTool>;
+  readonly #clock: Pick<Clock, 'now'>;
+  readonly #ids: IdGenerator;
+
+  constructor(parts: VirtualStoreParts) {
+    this.workspace = parts.workspace;
+    this.gate = parts.gate;
+    this.#clock = parts.clock;
+    this.#ids = parts.ids;
+    this.#audit = new AuditLog(parts.audit ?? []);
+    this.audit$ = this.#audit.entries$;
+    this.events$ = this.#events.asObservable();
+    const tools = new Map<string, AnyStoreTool>();
+    for (const tool of parts.tools) {
+      if (tools.has(tool.name)) throw new DuplicateToolError(`two tools are named ${tool.name}`);
+      tools.set(tool.name, tool);
+    }
+    this.#tools = tools;
+  }
+
+  /** The tools as the model sees them (sent as JSON Schema through the LLM port). */
+  definitions(): ToolDefinition[] {
+    return [...this.#tools.values()].map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      parameters: tool.parameters as z.ZodType<unknown>,
+    }));
+  }
+
+  /**
+   * Runs one tool call. Never throws for anything the model caused or the
+   * world did: unknown tools, invalid arguments, denials and tool failures all
+   * come back as `{ ok: false, error }`.
+   */
+  async call(
+    name: string,
+    args: unknown,
+    options: { signal?: AbortSignal; callId?: string } = {},
+  ): Promise<ToolOutcome> {
+    const callId = options.callId ?? this.#ids('call');
+    const signal = options.signal ?? new AbortController().signal;
+    const started = this.#clock.now();
+    const argsDigest = digestArgs(args);
+    this.#emit({ type: 'tool.requested', at: started, callId, tool: name, argsDigest });
+    const tool = this.#tools.get(name);
+    if (!tool) {
+      const known = [...this.#tools.keys()].join(', ');
+      return this.#refuse(
+        callId,
+        name,
+        argsDigest,
+        started,
+        'store_unknown_tool',
+        `no tool named ${name} (tools: ${known})`,
+      );
+    }
+    const parsed = tool.parameters.safeParse(args);
+    if (!parsed.success) {
+      const problems = parsed.error.issues
+        .map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`)
+        .join('; ');
+      return this.#refuse(
+        callId,
+        name,
+        argsDigest,
+        started,
+        'store_invalid_arguments',
+        `invalid arguments for ${name}: ${problems}`,
+      );
+    }
+    let decision: GateDecision;
+    try {
+      decision = await this.gate.decide({
+        callId,
+        tool: name,
+        args: parsed.data,
+        action: tool.action(parsed.data),
+        signal,
+      });
+    } catch (error) {
+      // A policy that cannot decide denies: failing open would be the worst outcome.
+      decision = {
+        verdict: 'denied',
+        reasons: ['/policy_error'],
+        explanation: `the policy could not decide: ${describeUnknownError(error)}`,
+      };
+    }
+    if (decision.verdict === 'denied') {
+      this.#emit({
+        type: 'tool.denied',
+        at: this.#clock.now(),
+        callId,
+        tool: name,
+        reasons: [...decision.reasons],
+        explanation: decision.explanation,
+      });
+      const outcome: ToolOutcome = {
+        callId,
+        tool: name,
+        ok: false,
+        error: {
+          code: 'store_denied',
+          message: `${name} was denied (${decision.reasons.join(', ')}): ${decision.explanation}`,
+        },
+      };
+      await this.#finish(outcome, argsDigest, 'denied', decision.reasons, started);
+      return outcome;
+    }
+    this.#emit({
+      type: 'tool.permitted',
+      at: this.#clock.now(),
+      callId,
+      tool: name,
+      verdict: decision.verdict,
+      explanation: decision.explanation,
+    });
+    let outcome: ToolOutcome;
+    try {
+      const result = await tool.run(parsed.data, {
+        workspace: this.workspace,
+        signal,
+        clock: this.#clock,
+      });
+      outcome = { callId, tool: name, ok: true, result };
+    } catch (error) {
+      outcome = {
+        callId,
+        tool: name,
+        ok: false,
+        error: {
+          code: error instanceof NerdloopError ? error.code : 'store_tool_failed',
+          message: describeUnknownError(error),
+        },
+      };
+    }
+    await this.#finish(outcome, argsDigest, decision.verdict, decision.reasons, started);
+    return outcome;
+  }
+
+  /** Ends the streams; calls after this still work but report nothing. */
+  close(): void {
+    this.#events.complete();
+    this.#audit.close();
+  }
+
+  async #refuse(
+    callId: string,
+    tool: string,
+    argsDigest: string,
+    started: number,
+    code: string,
+    message: string,
+  ): Promise<ToolOutcome> {
+    const outcome: ToolOutcome = { callId, tool, ok: false, error: { code, message } };
+    await this.#finish(outcome, argsDigest, 'invalid', [], started);
+    return outcome;
+  }
+
+  async #finish(
+    outcome: ToolOutcome,
+    argsDigest: string,
+    verdict: AuditEntry['verdict'],
+    reasons: readonly string[],
+    started: number,
+  ): Promise<void> {
+    const now = this.#clock.now();
+    const resultBytes = Buffer.byteLength(toolOutcomeContent(outcome));
+    const errorCode = outcome.ok ? null : outcome.error.code;
+    this.#emit({
+      type: 'tool.finished',
+      at: now,
+      callId: outcome.callId,
+      tool: outcome.tool,
+      ok: outcome.ok,
+      errorCode,
+      durationMs: Math.max(0, now - started),
+      resultBytes,
+    });
+    await this.#audit.append({
+      at: now,
+      callId: outcome.callId,
+      tool: outcome.tool,
+      argsDigest,
+      verdict,
+      reasons: [...reasons],
+      ok: outcome.ok,
+      errorCode,
+      durationMs: Math.max(0, now - started),
+      resultBytes,
+    });
+  }
+
+  #emit(event: StoreEvent): void {
+    this.#events.next(event);
+  }
+}
+
+/** What the model gets back as the tool message's content. */
+export function toolOutcomeContent(outcome: ToolOutcome): string {
+  return JSON.stringify(outcome.ok ? outcome.result : { error: outcome.error });
+}
+
+export class DuplicateToolError extends NerdloopError {
+  readonly code = 'store_duplicate_tool';
+}
