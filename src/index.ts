@@ -14,6 +14,7 @@ export { type SubAgentMachine, subAgentMachine } from '../machines/subagent.mach
 export * from './core/index.js';
 export * from './events/index.js';
 export * from './kernel/index.js';
+export * from './llm/index.js';
 export * from './perception/index.js';
 export * from './rules/index.js';
 export * from './session/index.js';

@@ -74,7 +74,11 @@ export function resolveSettings(options: OpenAiModelOptions): Settings {
   return {
     client: {
       apiKey: options.apiKey,
-      ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
+      // Always explicit: left out, the SDK reads process.env.OPENAI_BASE_URL behind the caller's back.
+      baseURL: options.baseURL ?? 'https://api.openai.com/v1',
+      // The SDK would also read these from process.env; nerdloop's configuration is explicit.
+      organization: null,
+      project: null,
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       // Our retry loop owns retries, so their timing is injectable and testable.
       maxRetries: 0,
