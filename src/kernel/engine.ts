@@ -183,9 +183,14 @@ export class Engine {
       }
       return;
     }
+    // Seeds: only the added facts this stratum's rules actually read.
     const seeds = new Map<string, Fact[]>();
-    for (const [name, delta] of changes) {
-      if (delta.added.size > 0) seeds.set(name, [...delta.added.values()]);
+    for (const rule of this.#shape(stratum).rules) {
+      for (const scan of rule.scans) {
+        const delta = changes.get(scan.predicate);
+        if (delta && delta.added.size > 0 && !seeds.has(scan.predicate))
+          seeds.set(scan.predicate, [...delta.added.values()]);
+      }
     }
     const derived = this.#seminaive(stratum, seeds, false);
     for (const [name, facts] of derived) {
@@ -200,6 +205,21 @@ export class Engine {
         (rule.aggregates && rule.scans.some((scan) => changed(changes, scan.predicate))) ||
         rule.scans.some((scan) => (changes.get(scan.predicate)?.removed.size ?? 0) > 0),
     );
+  }
+
+  readonly #shapes = new Map<number, { members: Set<string>; rules: CompiledRule[] }>();
+
+  /** A stratum's members and its non-aggregating rules, computed once. */
+  #shape(stratum: Stratum): { members: Set<string>; rules: CompiledRule[] } {
+    let shape = this.#shapes.get(stratum.index);
+    if (!shape) {
+      shape = {
+        members: new Set(stratum.predicates),
+        rules: stratum.rules.filter((rule) => !rule.aggregates),
+      };
+      this.#shapes.set(stratum.index, shape);
+    }
+    return shape;
   }
 
   /** Rebuilds one stratum from its base facts and the (final) lower strata. */
@@ -227,8 +247,7 @@ export class Engine {
    */
   #seminaive(stratum: Stratum, seeds: Map<string, Fact[]>, full: boolean): Map<string, Fact[]> {
     const added = new Map<string, Fact[]>();
-    const members = new Set(stratum.predicates);
-    const rules = stratum.rules.filter((rule) => !rule.aggregates);
+    const { members, rules } = this.#shape(stratum);
     let delta = seeds;
     if (full) {
       const pending = new Map<string, Map<string, Value[]>>();
