@@ -20,3 +20,4 @@ export * from './rules/index.js';
 export * from './session/index.js';
 export * from './snapshots/index.js';
 export * from './stately/index.js';
+export * from './store/index.js';

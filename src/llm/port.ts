@@ -72,7 +72,11 @@ export function defineTool<Args>(tool: ToolDefinition<Args>): ToolDefinition<Arg
 
 /** The JSON Schema a tool is sent as (`z.toJSONSchema`). */
 export function toolJsonSchema(tool: ToolDefinition): Record<string, unknown> {
-  return z.toJSONSchema(tool.parameters, { target: 'draft-7' }) as Record<string, unknown>;
+  // The model writes the input: a field with a default is optional to it.
+  return z.toJSONSchema(tool.parameters, { target: 'draft-7', io: 'input' }) as Record<
+    string,
+    unknown
+  >;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { readonly name: string };
