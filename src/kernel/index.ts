@@ -16,6 +16,7 @@ export {
   type KernelSource,
   loadKernel,
   type Proof,
+  pattern,
   type QueryAnswer,
 } from './kernel.js';
 export * from './parse/index.js';

@@ -411,6 +411,27 @@ function instantiate(literal: Literal, frame: Frame, rule: CompiledRule): string
   }
 }
 
+const PATTERN_AT: Position = { file: '<pattern>', line: 1, column: 1 };
+
+/**
+ * A query pattern built from values, without writing Mangle text (so no value
+ * needs escaping): a string argument is a variable name, or `_`.
+ */
+export function pattern(predicate: string, args: ReadonlyArray<Value | string>): Atom {
+  return {
+    predicate,
+    args: args.map(
+      (arg): Term =>
+        typeof arg !== 'string'
+          ? { kind: 'const', value: arg, at: PATTERN_AT }
+          : arg === '_'
+            ? { kind: 'wildcard', at: PATTERN_AT }
+            : { kind: 'var', name: arg, at: PATTERN_AT },
+    ),
+    at: PATTERN_AT,
+  };
+}
+
 /** A kernel over rule texts. */
 export function createKernel(
   sources: string | KernelSource | readonly KernelSource[],

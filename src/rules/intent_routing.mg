@@ -180,3 +180,34 @@ intent_test_command(Id, Command) :-
   intent_action_type(Id, /verify),
   test_framework(Framework),
   test_command(Framework, Command).
+
+# ---------------------------------------------------------------- languages
+# Which languages the workspace and the intent's target are written in, from
+# file extensions. The prompt compiler picks language atoms by these.
+
+language_extension(".ts", /typescript).
+language_extension(".tsx", /typescript).
+language_extension(".mts", /typescript).
+language_extension(".cts", /typescript).
+language_extension(".js", /javascript).
+language_extension(".jsx", /javascript).
+language_extension(".mjs", /javascript).
+language_extension(".cjs", /javascript).
+language_extension(".py", /python).
+language_extension(".go", /go).
+language_extension(".rs", /rust).
+language_extension(".java", /java).
+language_extension(".rb", /ruby).
+
+workspace_language(Language) :-
+  file_exists(Path), language_extension(Extension, Language),
+  :string:ends_with(Path, Extension).
+
+# The target's own language, when the target is a file.
+intent_language(Id, Language) :-
+  user_intent(Id, _, _, Target, _), language_extension(Extension, Language),
+  :string:ends_with(Target, Extension).
+
+# World states (`tests_failing`, `dirty_worktree`, …) are asserted by the loop's
+# OBSERVE stage; declared here so rules and the prompt compiler may read them.
+Decl world_state(State).

@@ -1,0 +1,42 @@
+/** AgentConfig and the config files it is made from, as zod schemas. */
+import { z } from 'zod';
+import { approvalPolicySchema, sandboxModeSchema } from '../../store/index.js';
+
+const limits = {
+  maxTurns: z.number().int().positive(),
+  maxToolCalls: z.number().int().nonnegative(),
+  toolTimeoutMs: z.number().int().positive(),
+  promptBudget: z.number().int().positive(),
+  tokenBudget: z.number().int().positive(),
+  temperature: z.number().min(0).max(2),
+  model: z.string().min(1),
+  sandbox: sandboxModeSchema,
+  approval: approvalPolicySchema,
+};
+
+/** One layer of settings: every field optional, unknown fields refused (typos surface). */
+export const configLayerSchema = z.strictObject(limits).partial();
+export type ConfigLayer = z.infer<typeof configLayerSchema>;
+
+/** A config file: defaults for every agent, then per persona (`coder`, not `/coder`). */
+export const configFileSchema = z.strictObject({
+  defaults: configLayerSchema.default({}),
+  personas: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), configLayerSchema).default({}),
+});
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** Everything an agent runs with for one task. */
+export const agentConfigSchema = z.object({
+  persona: z.string().min(1),
+  /** The tools the routing rules allow this intent (`intent_tool`), sorted. */
+  tools: z.array(z.string()),
+  maxTurns: limits.maxTurns,
+  maxToolCalls: limits.maxToolCalls,
+  toolTimeoutMs: limits.toolTimeoutMs,
+  promptBudget: limits.promptBudget,
+  tokenBudget: limits.tokenBudget,
+  temperature: limits.temperature,
+  model: limits.model,
+  policy: z.object({ sandbox: limits.sandbox, approval: limits.approval }),
+});
+export type AgentConfig = z.infer<typeof agentConfigSchema>;

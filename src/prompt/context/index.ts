@@ -1,0 +1,1 @@
+export { buildCompilationContext } from './build.js';
