@@ -1,11 +1,16 @@
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+/**
+ * The offline model driven by a loop like the runtime's: each tool call runs
+ * through a real VirtualStore (shipped rules, real tools, default mode) on a
+ * temp workspace, and the store's `toolOutcomeContent` goes back as the tool
+ * message. Tests that need garbage or canned results replace a tool's content.
+ */
+import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { sequentialIds } from '../src/core/index.js';
 import { LlmCancelled } from '../src/llm/errors.js';
 import {
   createOfflineModel,
@@ -23,10 +28,14 @@ import {
   type ChatModel,
   type Completion,
   completionSchema,
-  defineTool,
   type StreamDelta,
   type ToolDefinition,
 } from '../src/llm/port.js';
+import {
+  createVirtualStore,
+  type RunCommandResult,
+  toolOutcomeContent,
+} from '../src/store/index.js';
 
 // ---------------------------------------------------------------------------
 // A real workspace on disk.
@@ -86,14 +95,20 @@ const FILES: Record<string, string> = {
   'node_modules/pkg/index.js': '// TODO: not ours\nexport const x = 1;\n',
   'package-lock.json': '{}\n',
   'README.md': '# demo\nUses `clamp`.\n',
+  'src/.env': 'SECRET=1\n',
 };
 
 let root: string;
+/** The store's tools as the model is offered them. */
+let definitions: ToolDefinition[];
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'nerdloop-offline-'));
+  root = await realpath(await mkdtemp(join(tmpdir(), 'nerdloop-offline-')));
   await writeTree(root, FILES);
   await writeFile(join(root, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3]));
+  const store = await createVirtualStore({ root, persona: 'coder' });
+  definitions = store.definitions();
+  store.close();
 });
 
 afterAll(async () => {
@@ -108,98 +123,42 @@ async function writeTree(dir: string, files: Record<string, string>): Promise<vo
 }
 
 // ---------------------------------------------------------------------------
-// The workspace tools, as the loop would run them.
+// The workspace tools: a real VirtualStore, unless a test replaces a tool.
 
-const TOOLS = {
-  list_files: defineTool({
-    name: 'list_files',
-    description: 'List files under a path.',
-    parameters: z.object({ path: z.string().optional(), recursive: z.boolean().optional() }),
-  }),
-  read_file: defineTool({
-    name: 'read_file',
-    description: 'Read a file.',
-    parameters: z.object({ path: z.string() }),
-  }),
-  search: defineTool({
-    name: 'search',
-    description: 'Search the workspace.',
-    parameters: z.object({ query: z.string(), path: z.string().optional() }),
-  }),
-  run_command: defineTool({
-    name: 'run_command',
-    description: 'Run a shell command.',
-    parameters: z.object({ command: z.string() }),
-  }),
-  write_file: defineTool({
-    name: 'write_file',
-    description: 'Write a file.',
-    parameters: z.object({ path: z.string(), content: z.string() }),
-  }),
-} as const;
-
-type ToolName = keyof typeof TOOLS;
-const ALL_TOOLS: ToolName[] = ['list_files', 'read_file', 'search', 'run_command', 'write_file'];
+type ToolName = 'list_files' | 'read_file' | 'search' | 'write_file' | 'edit_file' | 'run_command';
+const ALL_TOOLS: ToolName[] = [
+  'list_files',
+  'read_file',
+  'search',
+  'write_file',
+  'edit_file',
+  'run_command',
+];
 const toolsFor = (names: readonly ToolName[]): ToolDefinition[] =>
-  names.map((name) => TOOLS[name] as ToolDefinition);
+  definitions.filter((tool) => names.includes(tool.name as ToolName));
 
 type Args = Record<string, unknown>;
+/** A replacement tool: the tool message's content, as is. */
 type Impl = (args: Args) => Promise<string> | string;
 
-const str = (value: unknown): string => (typeof value === 'string' ? value : '');
-
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(full)));
-    else out.push(full);
-  }
-  return out;
-}
-
-const rel = (dir: string, full: string) => relative(dir, full).split(sep).join('/');
-
-function workspaceTools(dir: string): Record<ToolName, Impl> {
-  return {
-    list_files: async (args) => {
-      const base = join(dir, str(args.path) || '.');
-      if (args.recursive === true) {
-        return (await walk(base))
-          .map((full) => rel(dir, full))
-          .sort()
-          .join('\n');
-      }
-      const entries = await readdir(base, { withFileTypes: true });
-      return entries
-        .map((entry) => (entry.isDirectory() ? `${entry.name}/` : entry.name))
-        .sort()
-        .join('\n');
-    },
-    read_file: async (args) => readFile(join(dir, str(args.path)), 'utf8'),
-    search: async (args) => {
-      const query = str(args.query);
-      const hits: string[] = [];
-      for (const full of (await walk(dir)).sort()) {
-        const text = await readFile(full, 'utf8');
-        text.split('\n').forEach((line, index) => {
-          if (line.includes(query)) hits.push(`${rel(dir, full)}:${index + 1}: ${line}`);
-        });
-      }
-      return hits.join('\n');
-    },
-    run_command: (args) => {
-      const result = spawnSync(str(args.command), { shell: true, cwd: dir, encoding: 'utf8' });
-      return `${result.stdout}${result.stderr}\nexit code: ${result.status ?? 1}`;
-    },
-    write_file: () => {
-      throw new Error('the offline model must never write');
-    },
-  };
-}
+/** What the store's run_command returns, for canned command results. */
+const commandResult = (fields: Partial<RunCommandResult>): string =>
+  JSON.stringify({
+    exitCode: 0,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: { truncated: false },
+    stderrTruncated: { truncated: false },
+    timedOut: false,
+    cancelled: false,
+    abandoned: false,
+    durationMs: 5,
+    ...fields,
+  } satisfies RunCommandResult);
 
 // ---------------------------------------------------------------------------
-// A tiny loop: complete, run the calls, send results back, until `stop`.
+// A tiny loop: complete, run the calls through the store, send results back, until `stop`.
 
 type Run = {
   readonly messages: ChatMessage[];
@@ -207,6 +166,8 @@ type Run = {
   readonly steps: string[][];
   readonly answer: string;
   readonly completions: Completion[];
+  /** Every tool the store was asked to run, in order. */
+  readonly requested: string[];
 };
 
 type DriveOptions = {
@@ -214,6 +175,8 @@ type DriveOptions = {
   readonly impls?: Partial<Record<ToolName, Impl>>;
   readonly model?: ChatModel;
   readonly history?: readonly ChatMessage[];
+  /** The workspace; default the shared one. */
+  readonly root?: string;
 };
 
 const system = (...lines: string[]): ChatMessage => ({ role: 'system', content: lines.join('\n') });
@@ -221,27 +184,47 @@ const user = (content: string): ChatMessage => ({ role: 'user', content });
 
 async function drive(start: readonly ChatMessage[], options: DriveOptions = {}): Promise<Run> {
   const model = options.model ?? createOfflineModel();
-  const tools = toolsFor(options.tools ?? ALL_TOOLS);
-  const impls = { ...workspaceTools(root), ...options.impls };
   const messages: ChatMessage[] = [...(options.history ?? []), ...start];
+  // The store judges as the persona the model plays.
+  const store = await createVirtualStore({
+    root: options.root ?? root,
+    persona: readBrief(messages).persona.slice(1),
+    ids: sequentialIds(),
+  });
+  const requested: string[] = [];
+  store.events$.subscribe((event) => {
+    if (event.type === 'tool.requested') requested.push(event.tool);
+  });
+  const tools = toolsFor(options.tools ?? ALL_TOOLS);
   const steps: string[][] = [];
   const completions: Completion[] = [];
-  for (let turn = 0; turn < 20; turn += 1) {
-    const completion = await model.complete({ messages, tools });
-    completions.push(completionSchema.parse(completion));
-    messages.push({ role: 'assistant', content: completion.text, toolCalls: completion.toolCalls });
-    if (completion.finishReason === 'stop') {
-      expect(completion.toolCalls).toEqual([]);
-      return { messages, steps, answer: completion.text, completions };
+  try {
+    for (let turn = 0; turn < 20; turn += 1) {
+      const completion = await model.complete({ messages, tools });
+      completions.push(completionSchema.parse(completion));
+      messages.push({
+        role: 'assistant',
+        content: completion.text,
+        toolCalls: completion.toolCalls,
+      });
+      if (completion.finishReason === 'stop') {
+        expect(completion.toolCalls).toEqual([]);
+        return { messages, steps, answer: completion.text, completions, requested };
+      }
+      expect(completion.finishReason).toBe('tool_calls');
+      steps.push(completion.toolCalls.map((call) => `${call.name} ${call.rawArguments}`));
+      for (const call of completion.toolCalls) {
+        const impl = options.impls?.[call.name as ToolName];
+        const args = call.arguments ?? {};
+        const content =
+          impl === undefined
+            ? toolOutcomeContent(await store.call(call.name, args, { callId: call.id }))
+            : await impl(args as Args);
+        messages.push({ role: 'tool', toolCallId: call.id, content });
+      }
     }
-    expect(completion.finishReason).toBe('tool_calls');
-    steps.push(completion.toolCalls.map((call) => `${call.name} ${call.rawArguments}`));
-    for (const call of completion.toolCalls) {
-      const impl = impls[call.name as ToolName];
-      const args = (call.arguments ?? {}) as Args;
-      const content = impl === undefined ? `unknown tool ${call.name}` : await impl(args);
-      messages.push({ role: 'tool', toolCallId: call.id, content });
-    }
+  } finally {
+    store.close();
   }
   throw new Error('the offline model never answered');
 }
@@ -344,44 +327,77 @@ describe('reviewer', () => {
 });
 
 describe('tester', () => {
-  const passing = `node -e "console.log('math: 2 passed'); console.log('big: 1 passed')"`;
-  const failing = `node -e "console.log('math: 1 failed'); console.error('AssertionError: 1 !== 2'); process.exit(3)"`;
-
-  it('runs the brief test command and reports a pass', async () => {
-    const run = await drive([
-      persona('/tester', `Test command: ${passing}`),
-      user('run the tests'),
-    ]);
-    expect(run.steps).toEqual([[`run_command ${JSON.stringify({ command: passing })}`]]);
-    expect(run.answer.startsWith(OFFLINE_DISCLAIMER)).toBe(true);
-    expect(run.answer).toContain('Tests PASSED (exit code 0).');
-    expect(run.answer).toContain('math: 2 passed\nbig: 1 passed');
+  // The constitution refuses inline code (`node -e`), so the tests are script files.
+  let testerRoot: string;
+  beforeAll(async () => {
+    testerRoot = await realpath(await mkdtemp(join(tmpdir(), 'nerdloop-offline-tester-')));
+    await writeTree(testerRoot, {
+      'pass.js': "console.log('math: 2 passed');\nconsole.log('big: 1 passed');\n",
+      'fail.js': [
+        "console.log('math: 1 failed');",
+        "console.log('big: 1 passed');",
+        "console.error('AssertionError: 1 !== 2');",
+        'process.exit(3);',
+        '',
+      ].join('\n'),
+    });
+  });
+  afterAll(async () => {
+    await rm(testerRoot, { recursive: true, force: true });
   });
 
-  it('reports a failure with the exit code and the tail of the output', async () => {
+  it('runs the brief test command through the store and reports a pass', async () => {
+    const run = await drive([persona('/tester', 'Test command: node pass.js'), user('run tests')], {
+      root: testerRoot,
+    });
+    expect(run.steps).toEqual([['run_command {"command":"node pass.js"}']]);
+    expect(run.requested).toEqual(['run_command']);
+    expect(run.answer.startsWith(OFFLINE_DISCLAIMER)).toBe(true);
+    expect(run.answer).toContain('Tests PASSED (exit code 0).');
+    expect(run.answer).toContain(
+      'Last 2 lines of stdout:\n```\nmath: 2 passed\nbig: 1 passed\n```',
+    );
+    expect(run.answer).not.toContain('stderr');
+    expect(run.answer).not.toContain('Notes');
+  });
+
+  it('reports a failure with the exit code and the tails of stdout and stderr', async () => {
     const model = createOfflineModel({ outputTailLines: 1 });
-    const run = await drive([persona('/tester', `Test command: ${failing}`), user('test')], {
+    const run = await drive([persona('/tester', 'Test command: node fail.js'), user('test')], {
       model,
+      root: testerRoot,
     });
     expect(run.answer).toContain('Tests FAILED (exit code 3).');
-    expect(run.answer).toContain('Last 1 lines of output:\n```\nAssertionError: 1 !== 2\n```');
-    expect(run.answer).not.toContain('```\nmath: 1 failed');
+    expect(run.answer).toContain('Last 1 lines of stdout:\n```\nbig: 1 passed\n```');
+    expect(run.answer).toContain('Last 1 lines of stderr:\n```\nAssertionError: 1 !== 2\n```');
+    expect(run.answer).not.toContain('math: 1 failed');
+  });
+
+  it('notes a command the store denies, and does not claim a result', async () => {
+    const inline = `node -e "console.log('hi')"`;
+    const run = await drive([persona('/tester', `Test command: ${inline}`), user('test')], {
+      root: testerRoot,
+    });
+    expect(run.steps).toEqual([[`run_command ${JSON.stringify({ command: inline })}`]]);
+    expect(run.answer).toContain('Test result UNKNOWN: `run_command` returned no usable result');
+    expect(run.answer).toContain(
+      `- run_command(${inline}) failed (store_denied): run_command was denied (/dangerous_command)\n`,
+    );
+    expect(run.answer).not.toContain('PASSED');
   });
 
   it('infers `npm test` from package.json and reads it first', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'nerdloop-offline-npm-'));
+    const dir = await realpath(await mkdtemp(join(tmpdir(), 'nerdloop-offline-npm-')));
     try {
       await writeTree(dir, {
         'package.json': JSON.stringify({ scripts: { test: 'vitest run' } }),
         'vitest.config.ts': 'export default {};\n',
         'src/a.ts': 'export const a = 1;\n',
       });
-      const tools = workspaceTools(dir);
       const run = await drive([persona('/tester'), user('run the tests')], {
+        root: dir,
         impls: {
-          list_files: tools.list_files,
-          read_file: tools.read_file,
-          run_command: () => ' ✓ test/a.test.ts (1)\n Tests 1 passed\nexit code: 0',
+          run_command: () => commandResult({ stdout: ' ✓ test/a.test.ts (1)\n Tests 1 passed\n' }),
         },
       });
       expect(run.steps).toEqual([
@@ -389,6 +405,7 @@ describe('tester', () => {
         ['read_file {"path":"package.json"}'],
         ['run_command {"command":"npm test"}'],
       ]);
+      expect(run.requested).toEqual(['list_files', 'read_file']);
       expect(run.answer).toContain('Tests PASSED (exit code 0).');
       expect(run.answer).toContain('package.json has a test script (`vitest run`)');
     } finally {
@@ -416,20 +433,48 @@ describe('tester', () => {
   });
 
   it('says what it would run when run_command is not offered', async () => {
-    const run = await drive([persona('/tester', `Test command: ${passing}`), user('test')], {
+    const run = await drive([persona('/tester', 'Test command: node pass.js'), user('test')], {
       tools: ['list_files', 'read_file'],
+      root: testerRoot,
     });
     expect(run.steps).toEqual([]);
-    expect(run.answer).toContain(`The tests were not run. The command would be \`${passing}\``);
+    expect(run.answer).toContain('The tests were not run. The command would be `node pass.js`');
     expect(run.answer).toContain('The `run_command` tool was not offered');
   });
 
   it('says so when no command can be inferred', async () => {
-    const run = await drive([persona('/tester'), user('test')], {
-      impls: { list_files: () => 'README.md\ndocs/' },
-    });
+    const run = await drive([persona('/tester'), user('test')], { root: testerRoot });
+    expect(run.steps).toEqual([['list_files {"path":".","recursive":false}']]);
     expect(run.answer).toContain('no test command was given and none could be inferred');
     expect(run.answer).toContain('Test command: <command>');
+  });
+
+  it('explains a run that ended without an exit code', async () => {
+    const run = await drive([persona('/tester', 'Test command: make test'), user('test')], {
+      impls: {
+        run_command: () =>
+          commandResult({ exitCode: null, signal: 'SIGSEGV', stderr: 'Segmentation fault\n' }),
+      },
+    });
+    expect(run.answer).toContain('Test result UNKNOWN: the command was ended by SIGSEGV.');
+    expect(run.answer).toContain('Last 1 lines of stderr:\n```\nSegmentation fault\n```');
+  });
+
+  it('notes output the store cut in the middle', async () => {
+    const run = await drive([persona('/tester', 'Test command: make test'), user('test')], {
+      impls: {
+        run_command: () =>
+          commandResult({
+            exitCode: 1,
+            stdout: 'start\n\n… 5000 bytes omitted …\nend\n',
+            stdoutTruncated: { truncated: true, omitted: 5000 },
+          }),
+      },
+    });
+    expect(run.answer).toContain('Tests FAILED (exit code 1).');
+    expect(run.answer).toContain(
+      'run_command(make test): 5000 bytes of its stdout was left out in the middle.',
+    );
   });
 });
 
@@ -437,7 +482,7 @@ describe('researcher', () => {
   it('searches, reads the best files, and reports definitions and uses', async () => {
     const run = await drive([persona('/researcher', 'Target: `clamp`'), user('where is it?')]);
     expect(run.steps).toEqual([
-      ['search {"query":"clamp"}'],
+      ['search {"pattern":"clamp","contextLines":0}'],
       // The defining file first, then by number of matches.
       [
         'read_file {"path":"src/util.ts"}',
@@ -457,11 +502,23 @@ describe('researcher', () => {
   it('also searches the words of a compound name', async () => {
     const run = await drive([persona('/researcher'), user('where is `processEverything` used?')]);
     expect(run.steps[0]).toEqual([
-      'search {"query":"processEverything"}',
-      'search {"query":"process"}',
-      'search {"query":"Everything"}',
+      'search {"pattern":"processEverything","contextLines":0}',
+      'search {"pattern":"process","contextLines":0}',
+      'search {"pattern":"Everything","contextLines":0}',
     ]);
     expect(run.answer).toContain('- src/big.ts:3: export function processEverything');
+  });
+
+  it('searches for a target with regex metacharacters as the literal text', async () => {
+    // Unescaped, `Math.max(low` is an invalid regex (an unclosed group) and the store refuses it.
+    const run = await drive([persona('/researcher', 'Target: `Math.max(low`'), user('where?')]);
+    expect(run.steps[0]).toEqual([
+      'search {"pattern":"Math\\\\.max\\\\(low","contextLines":0}',
+      'search {"pattern":"Math","contextLines":0}',
+    ]);
+    expect(run.answer).toContain('Research on `Math.max(low`: 1 matching lines in 1 files.');
+    expect(run.answer).toContain('- src/util.ts:2: return Math.min(high, Math.max(low, value));');
+    expect(run.answer).not.toContain('store_search_invalid_pattern');
   });
 
   it('asks for a target when there is none', async () => {
@@ -475,7 +532,7 @@ describe('coder', () => {
   it('finds a symbol, shows it, and says editing needs a real model', async () => {
     const run = await drive([system('You are nerdloop.'), user('refactor `processEverything`')]);
     expect(run.steps).toEqual([
-      ['search {"query":"processEverything"}'],
+      ['search {"pattern":"processEverything","contextLines":0}'],
       ['read_file {"path":"src/big.ts"}'],
     ]);
     expect(run.answer.startsWith(OFFLINE_DISCLAIMER)).toBe(true);
@@ -498,14 +555,38 @@ describe('coder', () => {
   it('lists the root when there is no target', async () => {
     const run = await drive([persona('/coder'), user('make it better')]);
     expect(run.steps).toEqual([['list_files {"path":".","recursive":false}']]);
-    expect(run.answer).toContain('- README.md\n- logo.png\n- package-lock.json');
+    // The store skips node_modules.
+    expect(run.answer).toContain(
+      'At the workspace root (6):\n- scripts/\n- src/\n- test/\n- README.md\n- logo.png\n- package-lock.json',
+    );
     expect(run.answer).toContain('Editing code needs a real model');
   });
 
   it('never writes, even when write tools are offered', async () => {
     const run = await drive([persona('/coder', 'Target: src/util.ts'), user('fix it')]);
-    const names = run.steps.flat().map((call) => call.split(' ')[0]);
-    expect(names).not.toContain('write_file');
+    expect(run.requested).toEqual(['read_file']);
+  });
+
+  it('finds a symbol with regex metacharacters as the literal text', async () => {
+    const run = await drive([persona('/coder'), user('simplify `clamp(total`')]);
+    expect(run.steps).toEqual([
+      ['search {"pattern":"clamp\\\\(total","contextLines":0}'],
+      ['read_file {"path":"src/big.ts"}'],
+    ]);
+    expect(run.answer).toContain('`clamp(total` appears on 1 lines in 1 files.');
+    expect(run.answer).not.toContain('Notes');
+  });
+
+  it('notes a read the store denies and answers without the file', async () => {
+    const run = await drive([persona('/coder', 'Target: src/.env'), user('fix the config')]);
+    expect(run.steps).toEqual([['read_file {"path":"src/.env"}']]);
+    expect(run.answer).toContain('Could not read `src/.env`.');
+    // The note keeps the verdict and its reasons, not the proof (rule files and lines).
+    expect(run.answer).toContain(
+      '- read_file(src/.env) failed (store_denied): read_file was denied (/sensitive_path)\n',
+    );
+    expect(run.answer).not.toContain('constitution.mg');
+    expect(run.answer).not.toContain('SECRET=1');
   });
 });
 
@@ -720,17 +801,22 @@ describe('the port contract', () => {
 });
 
 describe('garbage tool results', () => {
+  const listing = (...entries: unknown[]) =>
+    JSON.stringify({ entries, truncated: { truncated: false } });
+  const file = (path: string) => ({ path, type: 'file', size: 1 });
+
   it('treats binary and oversized results as empty and says so', async () => {
     const model = createOfflineModel({ maxToolResultChars: 1000 });
     const run = await drive([persona('/reviewer'), user('review')], {
       model,
       impls: {
-        list_files: () => 'src/a.ts\nsrc/b.ts\n\u0007bell\n',
+        list_files: () =>
+          listing(file('src/a.ts'), file('src/b.ts'), file('\u0007bell'), { path: 3 }, 'x'),
         read_file: (args) => (args.path === 'src/a.ts' ? 'x'.repeat(5000) : 'bin\u0000ary'),
       },
     });
     expect(run.answer).toContain('read 2 of 2 source files');
-    expect(run.answer).toContain('1 unreadable lines of the file listing were skipped.');
+    expect(run.answer).toContain('3 unreadable entries of list_files(.) were skipped.');
     expect(run.answer).toContain(
       'read_file(src/a.ts) returned 5000 characters, over the limit of 1000; treated as empty.',
     );
@@ -739,19 +825,80 @@ describe('garbage tool results', () => {
     );
   });
 
-  it('reports an unknown result when run_command gives no exit code', async () => {
+  it('notes results that are not JSON, or not the tool’s shape', async () => {
+    const run = await drive([persona('/reviewer'), user('review')], {
+      impls: {
+        list_files: () => listing(file('src/a.ts'), file('src/b.ts'), file('src/c.ts')),
+        read_file: (args) =>
+          args.path === 'src/a.ts' ? 'plain text' : args.path === 'src/b.ts' ? '[1, 2]' : '{}',
+      },
+    });
+    expect(run.answer).toContain(
+      'read_file(src/a.ts) returned an unreadable result (it is not JSON); treated as empty.',
+    );
+    expect(run.answer).toContain(
+      'read_file(src/b.ts) returned an unreadable result (it is not a JSON object); treated as empty.',
+    );
+    expect(run.answer).toContain('read_file(src/c.ts) returned no file content; treated as empty.');
+  });
+
+  it('notes error objects, even malformed ones, and goes on', async () => {
+    const run = await drive([persona('/reviewer'), user('review')], {
+      impls: {
+        list_files: () => listing(file('src/a.ts'), file('src/b.ts'), file('src/c.ts')),
+        read_file: (args) =>
+          args.path === 'src/a.ts'
+            ? JSON.stringify({ error: { code: 'store_io_error', message: 'EACCES\nmore' } })
+            : args.path === 'src/b.ts'
+              ? JSON.stringify({ error: 'went wrong' })
+              : JSON.stringify({ content: '// TODO: fine\n', totalLines: 1 }),
+      },
+    });
+    expect(run.answer).toContain('read_file(src/a.ts) failed (store_io_error): EACCES');
+    expect(run.answer).not.toContain('more');
+    expect(run.answer).toContain('read_file(src/b.ts) failed (unknown): went wrong');
+    expect(run.answer).toContain('TODO/FIXME/XXX (1):\n- src/c.ts:1: // TODO: fine');
+  });
+
+  it('notes a listing the store cut short', async () => {
+    const run = await drive([persona('/reviewer'), user('review')], {
+      tools: ['list_files'],
+      impls: {
+        list_files: () =>
+          JSON.stringify({
+            entries: [file('src/a.ts')],
+            truncated: { truncated: true, reason: 'max_entries' },
+          }),
+      },
+    });
+    expect(run.answer).toContain('list_files(.) listed only part of the tree (max_entries).');
+  });
+
+  it('reports an unknown result when run_command returns no command result', async () => {
     const run = await drive([persona('/tester', 'Test command: make test'), user('test')], {
       impls: { run_command: () => 'Segmentation fault' },
     });
     expect(run.answer).toContain('Test result UNKNOWN');
-    expect(run.answer).toContain('Segmentation fault');
+    expect(run.answer).toContain(
+      'run_command(make test) returned an unreadable result (it is not JSON); treated as empty.',
+    );
   });
 
-  it('skips search lines that are not `path:line: text`', async () => {
+  it('skips search matches that are not well formed, and notes a cut search', async () => {
+    const good = { path: 'src/util.ts', line: 1, text: 'export const clamp = 1;' };
     const run = await drive([persona('/researcher', 'Target: clamp'), user('x')], {
-      impls: { search: () => 'no hits here\nsrc/util.ts:1: export const clamp = 1;' },
+      impls: {
+        search: () =>
+          JSON.stringify({
+            matches: [good, { path: 'src/x.ts', line: 0, text: '' }, { line: 2 }, 'hit'],
+            truncated: { truncated: true, reason: 'max_matches' },
+          }),
+      },
     });
-    expect(run.answer).toContain('1 lines of the search for "clamp" were not');
+    expect(run.answer).toContain('3 matches of the search for "clamp" were unreadable; skipped.');
+    expect(run.answer).toContain(
+      'The search for "clamp" stopped early (max_matches); only its first 1 matches were used.',
+    );
     expect(run.answer).toContain('Defined at (1):\n- src/util.ts:1:');
   });
 
@@ -765,12 +912,50 @@ describe('garbage tool results', () => {
     expect(second.text).toContain('list_files(.) got no tool result; treated as empty.');
   });
 
+  /** Bytes, any JSON, and objects with the tools' field names holding anything. */
+  const anyValue = fc.oneof(fc.string(), fc.integer(), fc.jsonValue({ maxDepth: 2 }));
+  const garbageResult = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    fc.json({ maxDepth: 2 }),
+    fc
+      .record(
+        {
+          entries: fc.array(
+            fc.record(
+              {
+                path: anyValue,
+                type: fc.constantFrom('file', 'dir', 'symlink', 'x'),
+                size: anyValue,
+              },
+              { requiredKeys: [] },
+            ),
+            { maxLength: 5 },
+          ),
+          matches: fc.array(
+            fc.record({ path: anyValue, line: anyValue, text: anyValue }, { requiredKeys: [] }),
+            { maxLength: 5 },
+          ),
+          content: anyValue,
+          totalLines: anyValue,
+          exitCode: fc.oneof(fc.constant(null), anyValue),
+          signal: anyValue,
+          stdout: anyValue,
+          stderr: anyValue,
+          stdoutTruncated: anyValue,
+          truncated: fc.oneof(anyValue, fc.record({ truncated: fc.boolean(), reason: anyValue })),
+          error: anyValue,
+        },
+        { requiredKeys: [] },
+      )
+      .map((value) => JSON.stringify(value)),
+  );
+
   it('never throws and stays deterministic, whatever the tools return', async () => {
     const personas = ['/reviewer', '/tester', '/researcher', '/coder'];
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...personas),
-        fc.array(fc.string({ unit: 'binary', maxLength: 200 }), { minLength: 1, maxLength: 6 }),
+        fc.array(garbageResult, { minLength: 1, maxLength: 6 }),
         async (name, outputs) => {
           let count = 0;
           const garbage: Impl = () => outputs[count++ % outputs.length] ?? '';

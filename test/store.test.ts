@@ -3,13 +3,16 @@
  * constitution, events and audit for every call, and every failure returned to
  * the model as a tool error.
  */
-import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { sequentialIds } from '../src/core/index.js';
 import { toolJsonSchema } from '../src/llm/port.js';
+import { loadShippedRules } from '../src/rules/index.js';
 import {
+  type AnyStoreTool,
   type AuditEntry,
   createVirtualStore,
   jsonLinesAuditSink,
@@ -138,5 +141,92 @@ describe('VirtualStore', () => {
     const outcome = await store.call('write_file', { path: 'b.ts', content: 'x' });
     expect(outcome).toMatchObject({ ok: false, error: { code: 'store_denied' } });
     expect(outcome.ok ? '' : outcome.error.message).toContain('/sandbox_read_only');
+  });
+
+  it('a read-only sandbox approval never lifts a hard reason the constitution found', async () => {
+    const asked: string[][] = [];
+    await open({
+      mode: { sandbox: 'read-only', approval: 'on-request' },
+      onApprovalRequest: (request) => {
+        asked.push([...request.reasons]);
+        return { approved: true };
+      },
+    });
+    const outcome = await store.call('run_command', { command: 'rm -rf / && echo RAN' });
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'store_denied' } });
+    expect(asked).toEqual([]);
+  });
+
+  it('a failing audit sink neither fails the call nor stops later entries', async () => {
+    const missing = join(root, 'no-such-dir', 'audit.jsonl');
+    await open({ audit: [jsonLinesAuditSink(missing)] });
+    const first = await store.call('write_file', { path: 'b.ts', content: 'x' });
+    expect(first.ok).toBe(true);
+    expect(events.filter((event) => event.type === 'audit.failed')).toHaveLength(1);
+    await mkdir(join(root, 'no-such-dir'));
+    await store.call('read_file', { path: 'b.ts' });
+    expect((await readFile(missing, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a tool whose result does not fit its schema, or is not JSON, is a tool error', async () => {
+    const odd = (name: string, value: unknown): AnyStoreTool => ({
+      name,
+      description: 'returns something odd',
+      parameters: z.object({}),
+      result: z.unknown(),
+      action: () => ({ action: 'read_file', target: '.', payload: '' }),
+      run: async () => value,
+    });
+    const strict: AnyStoreTool = {
+      ...odd('strict_tool', { n: 'x' }),
+      result: z.object({ n: z.number() }),
+    };
+    await open({ extraTools: [strict, odd('bigint_tool', { n: 1n })] });
+    expect(await store.call('strict_tool', {})).toMatchObject({
+      ok: false,
+      error: { code: 'store_invalid_result' },
+    });
+    const big = await store.call('bigint_tool', {});
+    expect(JSON.parse(toolOutcomeContent(big))).toMatchObject({
+      error: { code: 'store_unserializable_result' },
+    });
+  });
+
+  it('refuses tool and persona names the policy could not read', async () => {
+    await expect(createVirtualStore({ root, persona: 'Coder' })).rejects.toMatchObject({
+      code: 'store_invalid_persona',
+    });
+    const bad: AnyStoreTool = {
+      name: 'countLines',
+      description: 'x',
+      parameters: z.object({}),
+      result: z.unknown(),
+      action: () => ({ action: 'read_file', target: '.', payload: '' }),
+      run: async () => null,
+    };
+    await expect(
+      createVirtualStore({ root, persona: 'coder', extraTools: [bad] }),
+    ).rejects.toMatchObject({
+      code: 'store_invalid_tool',
+    });
+  });
+
+  it("classifies a user's tool by its action_class fact", async () => {
+    const kernel = await loadShippedRules();
+    kernel.assert('action_class(/count_lines, /read).');
+    const countLines: AnyStoreTool = {
+      name: 'count_lines',
+      description: 'counts lines',
+      parameters: z.object({ path: z.string() }),
+      result: z.object({ lines: z.number() }),
+      action: (args) => ({
+        action: 'count_lines',
+        target: (args as { path: string }).path,
+        payload: '',
+      }),
+      run: async () => ({ lines: 1 }),
+    };
+    await open({ kernel, mode: { sandbox: 'read-only' }, extraTools: [countLines] });
+    expect(await store.call('count_lines', { path: 'a.ts' })).toMatchObject({ ok: true });
   });
 });

@@ -1,5 +1,11 @@
 /** Builds a VirtualStore with nerdloop's defaults: the shipped rules, every tool, a sandboxed workspace. */
-import { type Clock, type IdGenerator, randomIds, systemClock } from '../core/index.js';
+import {
+  type Clock,
+  type IdGenerator,
+  NerdloopError,
+  randomIds,
+  systemClock,
+} from '../core/index.js';
 import type { Kernel } from '../kernel/index.js';
 import { fileSystemRealpath, loadShippedRules } from '../rules/index.js';
 import { runCommandTool } from './command/index.js';
@@ -34,7 +40,16 @@ export type VirtualStoreOptions = {
 
 export const defaultTools: readonly AnyStoreTool[] = [...fileTools, runCommandTool];
 
+export class InvalidPersonaError extends NerdloopError {
+  readonly code = 'store_invalid_persona';
+}
+
 export async function createVirtualStore(options: VirtualStoreOptions): Promise<VirtualStore> {
+  // The persona becomes a Mangle name (`/coder`) in every policy decision.
+  if (!/^[a-z][a-z0-9_]*$/.test(options.persona))
+    throw new InvalidPersonaError(
+      `persona ${JSON.stringify(options.persona)} must be a lowercase name like coder or tester`,
+    );
   const workspace = await createWorkspace(options.root, options.sandbox);
   const kernel = options.kernel ?? (await loadShippedRules());
   const clock = options.clock ?? systemClock;

@@ -28,5 +28,7 @@ export const storeEventSchema = z.discriminatedUnion('type', [
     durationMs: z.number().nonnegative(),
     resultBytes: z.number().int().nonnegative(),
   }),
+  /** An audit sink failed to record a call; the call itself went on. */
+  z.object({ type: z.literal('audit.failed'), ...base, message: z.string() }),
 ]);
 export type StoreEvent = z.infer<typeof storeEventSchema>;

@@ -3,7 +3,12 @@
  * gate, with an audit log. Every action an agent takes on the world goes here.
  */
 export * from './command/index.js';
-export { createVirtualStore, defaultTools, type VirtualStoreOptions } from './create.js';
+export {
+  createVirtualStore,
+  defaultTools,
+  InvalidPersonaError,
+  type VirtualStoreOptions,
+} from './create.js';
 export { type StoreEvent, storeEventSchema } from './events.js';
 export type { ApprovalAnswer, ApprovalHook, ApprovalRequest } from './gate/approval.js';
 export {
@@ -18,6 +23,7 @@ export {
   type GateDecision,
   type GateRequest,
   type GateVerdict,
+  InvalidStoreModeError,
   PolicyGate,
   type PolicyGateOptions,
 } from './gate/gate.js';
@@ -45,6 +51,7 @@ export type {
 export * from './tools/index.js';
 export {
   DuplicateToolError,
+  InvalidToolError,
   type ToolOutcome,
   toolOutcomeContent,
   VirtualStore,

@@ -57,6 +57,11 @@ export class VirtualStore {
     this.events$ = this.#events.asObservable();
     const tools = new Map<string, AnyStoreTool>();
     for (const tool of parts.tools) {
+      // The name is also the policy's action name (`/read_file`): a Mangle name segment.
+      if (!TOOL_NAME.test(tool.name))
+        throw new InvalidToolError(
+          `tool name ${JSON.stringify(tool.name)} must match ${TOOL_NAME}`,
+        );
       if (tools.has(tool.name)) throw new DuplicateToolError(`two tools are named ${tool.name}`);
       tools.set(tool.name, tool);
     }
@@ -166,7 +171,20 @@ export class VirtualStore {
         signal,
         clock: this.#clock,
       });
-      outcome = { callId, tool: name, ok: true, result };
+      const checked = tool.result.safeParse(result);
+      outcome = checked.success
+        ? { callId, tool: name, ok: true, result: checked.data }
+        : {
+            callId,
+            tool: name,
+            ok: false,
+            error: {
+              code: 'store_invalid_result',
+              message: `${name} returned a result that does not fit its schema: ${checked.error.issues
+                .map((issue) => `${issue.path.join('.') || '(result)'}: ${issue.message}`)
+                .join('; ')}`,
+            },
+          };
     } catch (error) {
       outcome = {
         callId,
@@ -221,7 +239,7 @@ export class VirtualStore {
       durationMs: Math.max(0, now - started),
       resultBytes,
     });
-    await this.#audit.append({
+    const failures = await this.#audit.append({
       at: now,
       callId: outcome.callId,
       tool: outcome.tool,
@@ -233,6 +251,15 @@ export class VirtualStore {
       durationMs: Math.max(0, now - started),
       resultBytes,
     });
+    for (const failure of failures) {
+      this.#emit({
+        type: 'audit.failed',
+        at: this.#clock.now(),
+        callId: outcome.callId,
+        tool: outcome.tool,
+        message: describeUnknownError(failure),
+      });
+    }
   }
 
   #emit(event: StoreEvent): void {
@@ -242,7 +269,20 @@ export class VirtualStore {
 
 /** What the model gets back as the tool message's content. */
 export function toolOutcomeContent(outcome: ToolOutcome): string {
-  return JSON.stringify(outcome.ok ? outcome.result : { error: outcome.error });
+  try {
+    return JSON.stringify(outcome.ok ? outcome.result : { error: outcome.error }) ?? 'null';
+  } catch (error) {
+    // A result JSON cannot hold (a bigint, a cycle) still reaches the model, as an error.
+    return JSON.stringify({
+      error: { code: 'store_unserializable_result', message: describeUnknownError(error) },
+    });
+  }
+}
+
+const TOOL_NAME = /^[a-z][a-z0-9_]*$/;
+
+export class InvalidToolError extends NerdloopError {
+  readonly code = 'store_invalid_tool';
 }
 
 export class DuplicateToolError extends NerdloopError {

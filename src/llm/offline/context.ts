@@ -17,8 +17,11 @@ export type Step =
 export type PlanContext = {
   readonly brief: Brief;
   readonly settings: OfflineSettings;
-  /** The text a call returned; '' when its result was unusable (noted); undefined when it was not made. */
-  result(call: PlannedCall): string | undefined;
+  /**
+   * The JSON object a call returned; null when there is none to use (the call
+   * failed, or its result was unreadable: noted); undefined when it was not made.
+   */
+  result(call: PlannedCall): Readonly<Record<string, unknown>> | null | undefined;
   /** A step with the calls not made yet, or null when none can be made now. */
   ask(calls: readonly PlannedCall[], text: string): Step | null;
   has(tool: PlannedCall['name']): boolean;
@@ -38,25 +41,30 @@ export function createPlanContext(
     notes.add(text);
   };
 
-  function result(call: PlannedCall): string | undefined {
+  function result(call: PlannedCall): Readonly<Record<string, unknown>> | null | undefined {
     const record = turn.records.get(plannedKey(call));
     if (record === undefined) return undefined;
     const outcome = record.outcome;
     const shown = describeCall(call);
     switch (outcome.kind) {
       case 'ok':
-        return outcome.text;
+        return outcome.value;
+      case 'failed':
+        note(
+          `${shown} failed (${outcome.code})${outcome.message === '' ? '' : `: ${outcome.message}`}`,
+        );
+        return null;
       case 'unanswered':
         note(`${shown} got no tool result; treated as empty.`);
-        return '';
+        return null;
       case 'oversized':
         note(
           `${shown} returned ${outcome.chars} characters, over the limit of ${settings.maxToolResultChars}; treated as empty.`,
         );
-        return '';
+        return null;
       case 'malformed':
         note(`${shown} returned an unreadable result (${outcome.reason}); treated as empty.`);
-        return '';
+        return null;
     }
   }
 

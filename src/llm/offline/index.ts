@@ -16,20 +16,28 @@
  *   else the first path-like word (`src/a.ts`, `main.py`).
  * - Tools, by name; only tools in `request.tools` are called (`toolChoice:
  *   'none'` offers none, a named choice only that one). A needed tool that is
- *   missing is named in the answer.
- *   - `list_files` {path?, recursive?} → newline-separated paths (`x/` = dir)
- *   - `read_file` {path} → the file's text
- *   - `search` {query, path?} → lines `path:line: text`
- *   - `run_command` {command} → output ending with a line `exit code: N`
+ *   missing is named in the answer. Arguments are those the VirtualStore's
+ *   tools accept (`src/store/`), and each tool message is read as the JSON
+ *   the store's `toolOutcomeContent` writes: the result object, or
+ *   `{ "error": { code, message } }`, which is noted and treated as empty.
+ *   - `list_files` {path, recursive} → `{ entries: [{ path, type, size }], truncated }`
+ *   - `read_file` {path} → `{ content, totalLines, truncated, … }`
+ *   - `search` {pattern, contextLines: 0} → `{ matches: [{ path, line, text, … }], truncated, … }`;
+ *     the pattern is the target text with regex metacharacters escaped
+ *   - `run_command` {command} → `{ exitCode, signal, stdout, stderr, stdoutTruncated,
+ *     stderrTruncated, timedOut, cancelled, abandoned, … }`
  *   - `write_file`, `edit_file` may be offered; the offline model never writes.
+ *   Results cut short (`truncated`) are noted; fields of the wrong type are
+ *   skipped and counted, never thrown on.
  * - A turn starts at the last user message. Each step returns tool calls
  *   (finishReason `tool_calls`) or a final answer (`stop`). Progress is read
  *   back from the tool results in the turn, matched to earlier calls by
  *   `toolCallId`; a call is recognised by its tool name and arguments.
  *   Call ids are `offline_<assistant message number>_<n>`.
  * - Every final answer starts with `OFFLINE_DISCLAIMER`. Notes at its end say
- *   what was missing or unreadable (a tool not offered, an oversized, binary
- *   or unanswered result, lines that did not follow a tool's format).
+ *   what was missing or unreadable (a tool not offered, a tool error, an
+ *   oversized, non-JSON or unanswered result, entries that did not follow a
+ *   tool's format, a result cut short).
  * - Usage: ceil(characters / 4) of the prompt (message contents, tool calls'
  *   names and raw arguments, offered tools' names and descriptions) and of the
  *   output (text plus tool calls' names and raw arguments).
@@ -49,7 +57,7 @@
  *   folder: `test/kernel.test.ts` covers `src/kernel/**`).
  * - /tester: run `Test command:`, or one guessed from the workspace root and
  *   package.json (npm test script → vitest → jest → go → cargo → pytest);
- *   report pass/fail, the exit code and the output's last lines.
+ *   report pass/fail, the exit code and the last lines of stdout and of stderr.
  * - /researcher: search the target and its words, read the best files
  *   (where it is defined first, then by matches), list where the target is
  *   defined and used.

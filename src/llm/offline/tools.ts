@@ -1,7 +1,8 @@
 /**
  * The workspace tools the offline model calls, by name, and the calls it
- * plans. A call's key (name + canonical arguments) is how a later step
- * recognises that it already asked for something.
+ * plans, with arguments the store's tools accept (`src/store/tools/*.ts`,
+ * `src/store/command/tool.ts`). A call's key (name + canonical arguments) is
+ * how a later step recognises that it already asked for something.
  */
 export const TOOL = {
   listFiles: 'list_files',
@@ -14,7 +15,7 @@ export type ToolName = (typeof TOOL)[keyof typeof TOOL];
 
 export type PlannedCall = {
   readonly name: ToolName;
-  readonly args: Readonly<Record<string, string | boolean>>;
+  readonly args: Readonly<Record<string, string | number | boolean>>;
 };
 
 export const listFiles = (path: string, recursive: boolean): PlannedCall => ({
@@ -24,12 +25,25 @@ export const listFiles = (path: string, recursive: boolean): PlannedCall => ({
 
 export const readFile = (path: string): PlannedCall => ({ name: TOOL.readFile, args: { path } });
 
-export const searchFor = (query: string): PlannedCall => ({ name: TOOL.search, args: { query } });
+/**
+ * A search for `text` as written: `search` takes a JavaScript regular
+ * expression, so the text is escaped. The rules read only the matching lines,
+ * so no context lines are asked for.
+ */
+export const searchFor = (text: string): PlannedCall => ({
+  name: TOOL.search,
+  args: { pattern: escapeRegExp(text), contextLines: 0 },
+});
 
 export const runCommand = (command: string): PlannedCall => ({
   name: TOOL.runCommand,
   args: { command },
 });
+
+/** `a.b(c` → `a\.b\(c`: a pattern that matches exactly the text. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+}
 
 export function plannedKey(call: PlannedCall): string {
   return callKey(call.name, call.args);

@@ -1,6 +1,5 @@
 /**
- * The audit log: one entry per tool call that reached the gate, executed or
- * not. Entries go to an RxJS stream and to any sinks (a JSON-lines file, …).
+ * The audit log: one entry per tool call, executed, denied or invalid. Entries go to an RxJS stream and to any sinks (a JSON-lines file, …).
  */
 import { appendFile } from 'node:fs/promises';
 import { Subject } from 'rxjs';
@@ -31,8 +30,12 @@ export function jsonLinesAuditSink(path: string): AuditSink {
   let tail: Promise<void> = Promise.resolve();
   return {
     write(entry) {
-      tail = tail.then(() => appendFile(path, `${JSON.stringify(entry)}\n`, 'utf8'));
-      return tail;
+      // One failed append must not poison the chain: the next entry tries again.
+      const write = tail
+        .catch(() => undefined)
+        .then(() => appendFile(path, `${JSON.stringify(entry)}\n`, 'utf8'));
+      tail = write;
+      return write;
     },
   };
 }
@@ -46,9 +49,14 @@ export class AuditLog {
     this.#sinks = sinks;
   }
 
-  async append(entry: AuditEntry): Promise<void> {
+  /**
+   * Publishes the entry and writes it to every sink. A sink that fails does
+   * not fail the call it audits: its error is returned for the caller to report.
+   */
+  async append(entry: AuditEntry): Promise<unknown[]> {
     this.#entries.next(entry);
-    await Promise.all(this.#sinks.map((sink) => sink.write(entry)));
+    const results = await Promise.allSettled(this.#sinks.map(async (sink) => sink.write(entry)));
+    return results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
   }
 
   close(): void {

@@ -3,12 +3,13 @@
  * constitution and, when the approval policy says so, a human decide.
  */
 import type { Clock } from '../../core/index.js';
-import { describeUnknownError } from '../../core/index.js';
-import type { Kernel } from '../../kernel/index.js';
+import { describeUnknownError, NerdloopError } from '../../core/index.js';
+import { type Kernel, nameValue, pattern } from '../../kernel/index.js';
 import { decide, type World } from '../../rules/index.js';
 import type { ApprovalHook } from './approval.js';
 import { renderProofs } from './explain.js';
 import {
+  type ActionClass,
   classify,
   HARD_REASONS,
   type StoreMode,
@@ -16,6 +17,10 @@ import {
   sandboxAllows,
   storeModeSchema,
 } from './modes.js';
+
+export class InvalidStoreModeError extends NerdloopError {
+  readonly code = 'store_invalid_mode';
+}
 
 export type GateVerdict = 'permitted' | 'approved' | 'denied';
 
@@ -51,17 +56,30 @@ export class PolicyGate {
 
   constructor(options: PolicyGateOptions) {
     this.#options = options;
-    this.mode = storeModeSchema.parse(options.mode ?? {});
+    const mode = storeModeSchema.safeParse(options.mode ?? {});
+    if (!mode.success) {
+      throw new InvalidStoreModeError(
+        `invalid store mode: ${mode.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      );
+    }
+    this.mode = mode.data;
+  }
+
+  /** read, write or exec: the rules' `action_class` first (users declare their tools' there). */
+  #classify(action: string): ActionClass {
+    const declared = this.#options.kernel
+      .query(pattern('action_class', [nameValue(`/${action}`), 'C']))
+      .flatMap((answer) => (answer.bindings.C?.type === 'name' ? [answer.bindings.C.value] : []));
+    if (declared.includes('/exec')) return 'exec';
+    if (declared.includes('/write')) return 'write';
+    if (declared.includes('/read')) return 'read';
+    return classify(action);
   }
 
   async decide(request: GateRequest): Promise<GateDecision> {
-    const kind = classify(request.action.action);
-    if (!sandboxAllows(this.mode.sandbox, kind)) {
-      const reasons = ['/sandbox_read_only'];
-      const explanation = `the sandbox is read-only: ${request.tool} ${kind === 'write' ? 'writes' : 'runs commands'}`;
-      if (this.mode.approval === 'never') return { verdict: 'denied', reasons, explanation };
-      return this.#ask(request, reasons, explanation);
-    }
+    const kind = this.#classify(request.action.action);
+    // The constitution always runs: an approval may lift the sandbox's limit,
+    // never a hard reason the rules found.
     const verdict = decide(
       this.#options.kernel,
       {
@@ -81,20 +99,26 @@ export class PolicyGate {
         : verdict.permitted
           ? 'permitted'
           : `no rule permits ${request.action.action} ${JSON.stringify(request.action.target)}`;
+    const reasons = verdict.permitted ? [] : [...verdict.reasons];
+    const hard = reasons.some((reason) => HARD_REASONS.has(reason));
+    if (hard) return { verdict: 'denied', reasons, explanation };
+    if (!sandboxAllows(this.mode.sandbox, kind)) {
+      const sandbox = [...reasons, '/sandbox_read_only'];
+      const why = `the sandbox is read-only: ${request.tool} ${kind === 'write' ? 'writes' : 'runs commands'}\n${explanation}`;
+      if (this.mode.approval === 'never')
+        return { verdict: 'denied', reasons: sandbox, explanation: why };
+      return this.#ask(request, sandbox, why);
+    }
     if (verdict.permitted) {
       if (this.mode.approval === 'always' && kind !== 'read') {
         return this.#ask(request, ['/approval_always'], explanation);
       }
       return { verdict: 'permitted', reasons: [], explanation };
     }
-    const reasons = [...verdict.reasons];
-    const hard = reasons.some((reason) => HARD_REASONS.has(reason));
-    if (hard || this.mode.approval === 'never') {
-      // Full access lifts the constitution's soft limits, never the hard ones.
-      if (!hard && this.mode.sandbox === 'full-access')
-        return { verdict: 'permitted', reasons, explanation: `full access: ${explanation}` };
-      return { verdict: 'denied', reasons, explanation };
-    }
+    // Full access lifts the constitution's soft limits, never the hard ones.
+    if (this.mode.sandbox === 'full-access')
+      return { verdict: 'permitted', reasons, explanation: `full access: ${explanation}` };
+    if (this.mode.approval === 'never') return { verdict: 'denied', reasons, explanation };
     return this.#ask(request, reasons, explanation);
   }
 

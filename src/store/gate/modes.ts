@@ -34,7 +34,12 @@ export function classify(action: string): ActionClass {
  * Policy reasons an approval cannot override: a human clicking "yes" should
  * not be one click away from `rm -rf /` or handing a key file to a model.
  */
-export const HARD_REASONS: ReadonlySet<string> = new Set(['/dangerous_command', '/sensitive_path']);
+export const HARD_REASONS: ReadonlySet<string> = new Set([
+  '/dangerous_command',
+  '/sensitive_path',
+  // A user's own veto (`forbidden(Id) :- …`) is meant to hold whatever the mode.
+  '/forbidden',
+]);
 
 /** Whether the sandbox mode alone allows an action class. */
 export function sandboxAllows(mode: SandboxMode, kind: ActionClass): boolean {

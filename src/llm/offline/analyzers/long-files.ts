@@ -8,8 +8,13 @@ export function lineCount(text: string): number {
   return lines[lines.length - 1] === '' ? lines.length - 1 : lines.length;
 }
 
-export function findLongFile(path: string, text: string, maxLines: number): Finding[] {
-  const lines = lineCount(text);
+/** `lines` is the file's own count when `text` is only part of it (a read that was cut). */
+export function findLongFile(
+  path: string,
+  text: string,
+  maxLines: number,
+  lines: number = lineCount(text),
+): Finding[] {
   if (lines <= maxLines) return [];
   return [{ kind: 'long-file', path, line: null, detail: `${lines} lines` }];
 }

@@ -3,12 +3,11 @@
  * changing code needs a real model. The offline model never writes.
  */
 import { outline } from '../analyzers/definitions.js';
-import { lineCount } from '../analyzers/long-files.js';
 import type { Target } from '../brief.js';
 import type { PlanContext, Step } from '../context.js';
 import { fenced, REAL_MODEL_HINT, section } from '../format.js';
 import { normalizePath } from '../paths.js';
-import { parseListing } from '../results.js';
+import { readContent, readListing } from '../results.js';
 import { listFiles, readFile } from '../tools.js';
 import { findDefinitions, gatherHits, rankFiles, showHit, sortHits } from './lookup.js';
 
@@ -22,15 +21,15 @@ export function planCoding(ctx: PlanContext): Step {
 
 function overview(ctx: PlanContext): Step {
   const listCall = listFiles('.', false);
-  const listing = ctx.result(listCall);
+  const listing = readListing(ctx, listCall);
   if (listing === undefined) {
     const step = ctx.ask([listCall], 'Listing the workspace root.');
     if (step !== null) return step;
   }
-  const entries = parseListing(listing ?? '').items;
+  const entries = [...(listing?.dirs ?? []).map((dir) => `${dir}/`), ...(listing?.files ?? [])];
   const body = [
     'No target was named (no `Target:` line, backquoted symbol or path in the request).',
-    section('Files at the workspace root', entries, ctx.settings.maxListed),
+    section('At the workspace root', entries, ctx.settings.maxListed),
     REAL_MODEL_HINT,
   ];
   return { kind: 'answer', body: body.join('\n\n') };
@@ -39,19 +38,19 @@ function overview(ctx: PlanContext): Step {
 function showFile(ctx: PlanContext, target: Target): Step {
   const path = normalizePath(target.text);
   const call = readFile(path);
-  const text = ctx.result(call);
-  if (text === undefined) {
+  const file = readContent(ctx, call);
+  if (file === undefined) {
     const step = ctx.ask([call], `Reading \`${path}\`.`);
     if (step !== null) return step;
   }
   const body =
-    text === undefined || text === ''
+    file === undefined || file === null
       ? [`Could not read \`${path}\`.`, REAL_MODEL_HINT]
       : [
-          `\`${path}\`: ${lineCount(text)} lines.`,
+          `\`${path}\`: ${file.totalLines} lines.`,
           section(
             'Top-level definitions',
-            outline(text).map((entry) => `${path}:${entry.line}: ${entry.kind} ${entry.name}`),
+            outline(file.text).map((entry) => `${path}:${entry.line}: ${entry.kind} ${entry.name}`),
             ctx.settings.maxListed,
           ),
           REAL_MODEL_HINT,
@@ -69,14 +68,14 @@ function showSymbol(ctx: PlanContext, target: Target): Step {
   const defined = findDefinitions(name, hits, new Map());
   const best = defined[0]?.path ?? rankFiles(name, gathered.hits)[0];
   const call = best === undefined ? null : readFile(best);
-  const text = call === null ? undefined : ctx.result(call);
-  if (call !== null && text === undefined) {
-    const step = ctx.ask([call], `Reading \`${call.args.path}\`.`);
+  const file = call === null ? undefined : readContent(ctx, call);
+  if (call !== null && file === undefined) {
+    const step = ctx.ask([call], `Reading \`${best}\`.`);
     if (step !== null) return step;
   }
 
   const read = new Map<string, string>();
-  if (best !== undefined && text !== undefined) read.set(best, text);
+  if (best !== undefined && file !== undefined && file !== null) read.set(best, file.text);
   const definitions = findDefinitions(name, hits, read);
   const files = [...new Set(sortHits(hits).map((hit) => hit.path))];
   const body = [

@@ -7,8 +7,8 @@ import { definesName } from '../analyzers/definitions.js';
 import type { Target } from '../brief.js';
 import type { PlanContext, Step } from '../context.js';
 import { isIgnoredPath, stemOf } from '../paths.js';
-import { compareText, parseSearch, type SearchHit } from '../results.js';
-import { type PlannedCall, searchFor } from '../tools.js';
+import { compareText, readSearch, type SearchHit } from '../results.js';
+import { searchFor } from '../tools.js';
 
 const MAX_WORDS = 3;
 const MIN_WORD_CHARS = 4;
@@ -34,27 +34,24 @@ export type Gathered =
   | { readonly kind: 'hits'; readonly hits: Hits }
   | { readonly kind: 'gather'; readonly step: Step };
 
-/** Runs (or reads back) the search for a name and, when asked, for its words. */
+/**
+ * Runs (or reads back) the search for a name and, when asked, for its words.
+ * Each is a search for the text as written (`searchFor` escapes it).
+ */
 export function gatherHits(
   ctx: PlanContext,
   name: string,
   withWords: boolean,
   text: string,
 ): Gathered {
-  const exactCall = searchFor(name);
-  const wordCalls = withWords ? wordsOf(name).map(searchFor) : [];
-  const step = ctx.ask([exactCall, ...wordCalls], text);
+  const words = withWords ? wordsOf(name) : [];
+  const step = ctx.ask([name, ...words].map(searchFor), text);
   if (step !== null) return { kind: 'gather', step };
-  const hitsOf = (call: PlannedCall): SearchHit[] => {
-    const parsed = parseSearch(ctx.result(call) ?? '');
-    if (parsed.dropped > 0) {
-      ctx.note(
-        `${parsed.dropped} lines of the search for "${String(call.args.query)}" were not \`path:line: text\`; skipped.`,
-      );
-    }
-    return parsed.items.filter((hit) => !isIgnoredPath(hit.path));
-  };
-  return { kind: 'hits', hits: { exact: hitsOf(exactCall), words: wordCalls.flatMap(hitsOf) } };
+  const hitsOf = (searched: string): SearchHit[] =>
+    (readSearch(ctx, searchFor(searched), searched) ?? []).filter(
+      (hit) => !isIgnoredPath(hit.path),
+    );
+  return { kind: 'hits', hits: { exact: hitsOf(name), words: words.flatMap(hitsOf) } };
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Target } from '../brief.js';
 import type { PlanContext, Step } from '../context.js';
 import { section } from '../format.js';
 import { normalizePath } from '../paths.js';
+import { readContent } from '../results.js';
 import { readFile } from '../tools.js';
 import {
   findDefinitions,
@@ -45,9 +46,9 @@ export function planResearch(ctx: PlanContext): Step {
   if (step !== null) return step;
 
   const read = new Map<string, string>();
-  for (const call of reads) {
-    const text = ctx.result(call);
-    if (text !== undefined) read.set(String(call.args.path), text);
+  for (const path of toRead) {
+    const file = readContent(ctx, readFile(path));
+    if (file !== undefined && file !== null) read.set(path, file.text);
   }
   return { kind: 'answer', body: researchReport(ctx, target, name, hits, ranked, read) };
 }

@@ -12,22 +12,19 @@ import type { Target } from '../brief.js';
 import type { PlanContext, Step } from '../context.js';
 import { section } from '../format.js';
 import { isSourcePath, isTestPath, isUnder, normalizePath, segmentsOf } from '../paths.js';
-import { compareText, parseListing } from '../results.js';
+import { compareText, readContent, readListing } from '../results.js';
 import { listFiles, readFile } from '../tools.js';
 
 export function planReview(ctx: PlanContext): Step {
   const listCall = listFiles('.', true);
-  const listing = ctx.result(listCall);
+  const listing = readListing(ctx, listCall);
   if (listing === undefined) {
     const step = ctx.ask([listCall], 'Listing the workspace to review it.');
     if (step !== null) return step;
   }
-  const parsed = parseListing(listing ?? '');
-  if (parsed.dropped > 0) {
-    ctx.note(`${parsed.dropped} unreadable lines of the file listing were skipped.`);
-  }
-  const scope = reviewScope(ctx.brief.target, parsed.items);
-  const listed = parsed.items.filter((path) => isUnder(path, scope));
+  const files = listing?.files ?? [];
+  const scope = reviewScope(ctx.brief.target, files);
+  const listed = files.filter((path) => isUnder(path, scope));
   const chosen = chooseFiles(listed, ctx.settings.maxFilesToRead);
 
   const reads = chosen.map(readFile);
@@ -35,20 +32,19 @@ export function planReview(ctx: PlanContext): Step {
   if (step !== null) return step;
 
   // Tests outside the scope still cover files inside it.
-  const untested = findUntestedSources(parsed.items).filter((finding) =>
-    isUnder(finding.path, scope),
-  );
+  const untested = findUntestedSources(files).filter((finding) => isUnder(finding.path, scope));
   const findings: Finding[] = [...untested];
   const read: string[] = [];
-  for (const call of reads) {
-    const text = ctx.result(call);
-    if (text === undefined) continue;
-    const path = String(call.args.path);
+  for (const path of chosen) {
+    const file = readContent(ctx, readFile(path));
+    if (file === undefined) continue;
+    // A read that failed was still attempted: it counts, and its note says why it shows nothing.
     read.push(path);
+    if (file === null) continue;
     findings.push(
-      ...scanTodos(path, text),
-      ...findLongFunctions(path, text, ctx.settings.longFunctionLines),
-      ...findLongFile(path, text, ctx.settings.longFileLines),
+      ...scanTodos(path, file.text),
+      ...findLongFunctions(path, file.text, ctx.settings.longFunctionLines),
+      ...findLongFile(path, file.text, ctx.settings.longFileLines, file.totalLines),
     );
   }
   return { kind: 'answer', body: reviewReport(ctx, scope, listed, read, sortFindings(findings)) };

@@ -1,10 +1,11 @@
 /**
  * /tester: run the test command (the brief's, or one guessed from the
- * workspace root) and report pass/fail with the exit code and the output's tail.
+ * workspace root) and report pass/fail with the exit code and the tail of
+ * stdout and of stderr (quoted apart: how they interleaved is not known).
  */
 import type { PlanContext, Step } from '../context.js';
 import { fenced } from '../format.js';
-import { parseCommandResult, parseListing } from '../results.js';
+import { type CommandResult, readCommand, readContent, readListing } from '../results.js';
 import { guessTestCommand, readPackageJson } from '../test-command.js';
 import { listFiles, readFile, runCommand } from '../tools.js';
 
@@ -22,7 +23,7 @@ export function planTests(ctx: PlanContext): Step {
   if (chosen.kind === 'none') return noCommand(ctx, chosen.reason);
 
   const run = runCommand(chosen.command);
-  const output = ctx.result(run);
+  const output = readCommand(ctx, run);
   if (output === undefined) {
     const step = ctx.ask([run], `Running the tests: ${chosen.command}`);
     if (step !== null) return step;
@@ -41,20 +42,21 @@ function chooseCommand(ctx: PlanContext): Choice {
   }
 
   const listCall = listFiles('.', false);
-  const listing = ctx.result(listCall);
+  const listing = readListing(ctx, listCall);
   if (listing === undefined) {
     const step = ctx.ask([listCall], 'Listing the workspace root to find how tests run.');
     if (step !== null) return { kind: 'gather', step };
   }
-  const listed = parseListing(listing ?? '').items;
+  const listed = listing?.files ?? [];
   let packageText: string | undefined;
   if (listed.includes('package.json')) {
     const readCall = readFile('package.json');
-    packageText = ctx.result(readCall);
-    if (packageText === undefined) {
+    const file = readContent(ctx, readCall);
+    if (file === undefined) {
       const step = ctx.ask([readCall], 'Reading package.json to find the test script.');
       if (step !== null) return { kind: 'gather', step };
     }
+    packageText = file?.text;
   }
   const pkg = readPackageJson(packageText);
   if (pkg.problem !== null) ctx.note(`${pkg.problem}; its scripts were ignored.`);
@@ -72,18 +74,43 @@ function noCommand(ctx: PlanContext, reason: string): Step {
   };
 }
 
-function report(ctx: PlanContext, chosen: Chosen, output: string): string {
-  const result = parseCommandResult(output);
-  const tail = result.lines.slice(-ctx.settings.outputTailLines);
-  const verdict =
-    result.exitCode === null
-      ? 'Test result UNKNOWN: the command output did not end with an `exit code: N` line.'
-      : result.exitCode === 0
-        ? 'Tests PASSED (exit code 0).'
-        : `Tests FAILED (exit code ${result.exitCode}).`;
-  const quoted =
-    tail.length === 0
-      ? 'The command printed nothing.'
-      : `Last ${tail.length} lines of output:\n${fenced(tail)}`;
-  return [verdict, `Command: \`${chosen.command}\` (${chosen.reason}).`, quoted].join('\n\n');
+function report(ctx: PlanContext, chosen: Chosen, result: CommandResult | null): string {
+  const command = `Command: \`${chosen.command}\` (${chosen.reason}).`;
+  if (result === null) {
+    return [
+      'Test result UNKNOWN: `run_command` returned no usable result (see the notes).',
+      command,
+    ].join('\n\n');
+  }
+  const tails = (['stdout', 'stderr'] as const).flatMap((stream) => {
+    const lines = outputLines(result[stream]).slice(-ctx.settings.outputTailLines);
+    return lines.length === 0 ? [] : [`Last ${lines.length} lines of ${stream}:\n${fenced(lines)}`];
+  });
+  return [
+    verdict(result),
+    command,
+    ...(tails.length === 0 ? ['The command printed nothing.'] : tails),
+  ].join('\n\n');
+}
+
+function verdict(result: CommandResult): string {
+  if (result.exitCode === 0) return 'Tests PASSED (exit code 0).';
+  if (result.exitCode !== null) return `Tests FAILED (exit code ${result.exitCode}).`;
+  const why = result.timedOut
+    ? 'the command timed out and was killed'
+    : result.cancelled
+      ? 'the command was cancelled'
+      : result.abandoned
+        ? 'the command could not be ended and was abandoned'
+        : result.signal !== null
+          ? `the command was ended by ${result.signal}`
+          : 'the command returned no exit code';
+  return `Test result UNKNOWN: ${why}.`;
+}
+
+/** The output's lines, without the blank ones at its end. */
+function outputLines(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  while (lines.length > 0 && (lines[lines.length - 1] ?? '').trim() === '') lines.pop();
+  return lines;
 }
