@@ -1,4 +1,5 @@
 /** `npm run bench` (add `-- --quick` for a shorter run). */
+import { jitBench } from './jit.bench.js';
 import { kernelBench } from './kernel.bench.js';
 import { llmBench } from './llm.bench.js';
 import { spawnBench } from './spawn.bench.js';
@@ -11,3 +12,4 @@ const report = (row: Parameters<typeof printRows>[0][number]) => printRows([row]
 if (!only || only === 'spawn') await spawnBench({ quick, report });
 if (!only || only === 'kernel') await kernelBench({ quick, report });
 if (!only || only === 'llm') await llmBench({ quick, report });
+if (!only || only === 'jit') await jitBench({ quick, report });

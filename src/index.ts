@@ -16,6 +16,7 @@ export * from './events/index.js';
 export * from './kernel/index.js';
 export * from './llm/index.js';
 export * from './perception/index.js';
+export * from './prompt/index.js';
 export * from './rules/index.js';
 export * from './session/index.js';
 export * from './snapshots/index.js';

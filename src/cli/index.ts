@@ -5,6 +5,7 @@
  */
 import { NerdloopCommand } from './command.js';
 import { demoCommand } from './demo.js';
+import { explainPromptCommand, routeCommand } from './explain-prompt.js';
 import { machinesCommand } from './machines.js';
 
 export { type CliOutput, NerdloopCommand, outputOf } from './command.js';
@@ -29,14 +30,18 @@ export {
   UnknownMachineError,
   WorkspaceError,
 } from './errors.js';
+export { renderExplainPrompt, renderRoute } from './explain-prompt.js';
 export { type MachinesJson, type MachinesOptions, renderMachines } from './machines.js';
+export { type Oriented, orient } from './orient.js';
 
 export function buildCli(): NerdloopCommand {
   const program = new NerdloopCommand('nerdloop')
     .description('a runtime for coding agents: supervised XState actors')
     .showSuggestionAfterError()
     .addCommand(machinesCommand())
-    .addCommand(demoCommand());
+    .addCommand(demoCommand())
+    .addCommand(routeCommand())
+    .addCommand(explainPromptCommand());
   // Subcommands copy the program's settings when added, which is before a caller
   // applies exitOverride() or configureOutput(); copying again at dispatch makes
   // those reach the command that runs.

@@ -8,6 +8,7 @@ export {
 } from './builtins.js';
 export type { BoundsMode, EvaluationStrategy, KernelWarning } from './engine.js';
 export * from './errors.js';
+export { renderProofs } from './format-proof.js';
 export {
   createKernel,
   type FactInput,

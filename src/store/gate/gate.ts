@@ -4,10 +4,9 @@
  */
 import type { Clock } from '../../core/index.js';
 import { describeUnknownError, NerdloopError } from '../../core/index.js';
-import { type Kernel, nameValue, pattern } from '../../kernel/index.js';
+import { type Kernel, nameValue, pattern, renderProofs } from '../../kernel/index.js';
 import { decide, type World } from '../../rules/index.js';
 import type { ApprovalHook } from './approval.js';
-import { renderProofs } from './explain.js';
 import {
   type ActionClass,
   classify,

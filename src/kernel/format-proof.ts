@@ -1,5 +1,5 @@
-/** Proofs as text: what a tool.denied or tool.permitted event carries for a human. */
-import type { Proof } from '../../kernel/index.js';
+/** Proofs as text, for people: CLI output, tool.denied and tool.permitted events. */
+import type { Proof } from './kernel.js';
 
 export function renderProofs(proofs: readonly Proof[]): string {
   return proofs.map((proof) => renderProof(proof, '')).join('\n');

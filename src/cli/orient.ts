@@ -1,0 +1,57 @@
+/**
+ * The parts of OBSERVE → ORIENT → JIT that the CLI commands share: the
+ * shipped rules (plus the workspace's own `.nerdloop/rules/*.mg`), the shipped
+ * atoms (plus `.nerdloop/atoms/`), the config layers, and the workspace's
+ * world facts.
+ */
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { sequentialIds } from '../core/index.js';
+import { loadKernel } from '../kernel/index.js';
+import { createTransducer } from '../perception/index.js';
+import {
+  type AtomLoadError,
+  createConfigFactory,
+  createPromptCompiler,
+  loadAtoms,
+  loadConfigLayers,
+  type PreparedTask,
+  prepareTask,
+  SHIPPED_ATOMS_DIR,
+  workspaceFacts,
+} from '../prompt/index.js';
+import { SHIPPED_RULE_FILES } from '../rules/index.js';
+import { WorkspaceError } from './errors.js';
+
+export type Oriented = PreparedTask & {
+  readonly workspace: string;
+  readonly atomErrors: readonly AtomLoadError[];
+};
+
+const isDirectory = async (path: string) =>
+  (await stat(path).catch(() => undefined))?.isDirectory() === true;
+
+export async function orient(task: string, workspaceDir: string): Promise<Oriented> {
+  const workspace = resolve(workspaceDir);
+  if (!(await isDirectory(workspace))) {
+    throw new WorkspaceError(`workspace ${workspace} is not a directory`);
+  }
+  const own = join(workspace, '.nerdloop');
+  const rules = (await isDirectory(join(own, 'rules'))) ? [join(own, 'rules')] : [];
+  const kernel = await loadKernel([...SHIPPED_RULE_FILES, ...rules]);
+  const atomDirs = [SHIPPED_ATOMS_DIR];
+  if (await isDirectory(join(own, 'atoms'))) atomDirs.push(join(own, 'atoms'));
+  const { atoms, errors } = await loadAtoms(atomDirs);
+  const prepared = await prepareTask(
+    {
+      kernel,
+      // One task per command: a sequential id reads better than a UUID.
+      transducer: createTransducer({ ids: sequentialIds() }),
+      compiler: createPromptCompiler({ atoms }),
+      configFactory: createConfigFactory(kernel, await loadConfigLayers(join(own, 'config.yaml'))),
+    },
+    task,
+    { world: await workspaceFacts(workspace) },
+  );
+  return { ...prepared, workspace, atomErrors: errors };
+}
