@@ -6,30 +6,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli } from '../src/cli/index.js';
+import { runCli } from './support/cli.js';
 
 let workspace: string;
 
-async function cli(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const program = buildCli()
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => stdout.push(text),
-      writeErr: (text) => stderr.push(text),
-    });
-  let exitCode = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    exitCode = error.exitCode;
-  }
-  return { exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
-}
+const cli = runCli;
 
 beforeAll(async () => {
   workspace = await mkdtemp(join(tmpdir(), 'nerdloop-orient-'));

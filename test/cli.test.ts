@@ -7,31 +7,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCli, type MachinesJson, runDemo } from '../src/cli/index.js';
+import { type MachinesJson, runDemo } from '../src/cli/index.js';
 import { type RuntimeEvent, runtimeEventSchema } from '../src/events/index.js';
+import { runCli } from './support/cli.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
-async function cli(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const program = buildCli()
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => stdout.push(text),
-      writeErr: (text) => stderr.push(text),
-    });
-  let exitCode = 0;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    exitCode = error.exitCode;
-  }
-  return { exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
-}
+const cli = runCli;
 
 let scratch: string;
 beforeAll(async () => {

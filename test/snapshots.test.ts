@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import {
   type SnapshotStore,
   SnapshotWriteError,
 } from '../src/snapshots/index.js';
+import { runWriterUntilReady } from './support/child-writer.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STORE_MODULE_URL = pathToFileURL(join(PROJECT_ROOT, 'src/snapshots/store.ts')).href;
@@ -321,50 +321,9 @@ process.stdout.write('renamed\\n');
 `;
 
 async function killWriterBeforeRename(targetFile: string, data: string): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', CHILD_SOURCE],
-    {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, STORE_MODULE_URL, TARGET_FILE: targetFile, TARGET_DATA: data },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  try {
-    await waitForOutput(child, 'ready', 15_000);
-  } finally {
-    await killAndReap(child);
-  }
-}
-
-function waitForOutput(child: ChildProcess, marker: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
-    function fail(why: string) {
-      clearTimeout(timer);
-      reject(new Error(`child writer ${why}\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.includes('renamed')) fail('renamed the file although it should be blocked');
-      else if (stdout.includes(marker)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code, signal) => fail(`exited early (code ${code}, signal ${signal})`));
-  });
-}
-
-function killAndReap(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
+  await runWriterUntilReady(CHILD_SOURCE, PROJECT_ROOT, {
+    STORE_MODULE_URL,
+    TARGET_FILE: targetFile,
+    TARGET_DATA: data,
   });
 }

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   chmod,
   mkdir,
@@ -46,6 +46,7 @@ import {
   searchTool,
   writeFileTool,
 } from '../src/store/tools/index.js';
+import { runWriterUntilReady } from './support/child-writer.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOOLS_MODULE_URL = pathToFileURL(join(PROJECT_ROOT, 'src/store/tools/index.ts')).href;
@@ -1087,50 +1088,10 @@ process.stdout.write('renamed\\n');
 `;
 
 async function killWriterBeforeRename(root: string, target: string, data: string): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', CHILD_SOURCE],
-    {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, TOOLS_MODULE_URL, ROOT: root, TARGET: target, DATA: data },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  try {
-    await waitForOutput(child, 'ready', 15_000);
-  } finally {
-    await killAndReap(child);
-  }
-}
-
-function waitForOutput(child: ChildProcess, marker: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
-    function fail(why: string) {
-      clearTimeout(timer);
-      reject(new Error(`child writer ${why}\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.includes('renamed')) fail('renamed the file although it should be blocked');
-      else if (stdout.includes(marker)) {
-        clearTimeout(timer);
-        resolvePromise();
-      }
-    });
-    child.once('exit', (code, signal) => fail(`exited early (code ${code}, signal ${signal})`));
-  });
-}
-
-function killAndReap(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolvePromise) => {
-    child.once('exit', () => resolvePromise());
-    child.kill('SIGKILL');
+  await runWriterUntilReady(CHILD_SOURCE, PROJECT_ROOT, {
+    TOOLS_MODULE_URL,
+    ROOT: root,
+    TARGET: target,
+    DATA: data,
   });
 }
