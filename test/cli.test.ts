@@ -30,7 +30,8 @@ describe('nerdloop machines', () => {
     expect({ exitCode, stderr }).toEqual({ exitCode: 0, stderr: '' });
     expect(stdout).toMatch(/^%% subAgent: One agent/);
     expect(stdout).toMatch(/\n%% spawner: The supervisor/);
-    expect(stdout.match(/stateDiagram-v2/g)).toHaveLength(2);
+    expect(stdout).toMatch(/\n%% loop: /);
+    expect(stdout.match(/stateDiagram-v2/g)).toHaveLength(3);
     for (const state of ['idle', 'running', 'completed', 'failed']) {
       expect(stdout).toContain(`state "${state}" as subAgent_${state}`);
     }
@@ -46,11 +47,11 @@ describe('nerdloop machines', () => {
     expect(stdout.match(/stateDiagram-v2/g)).toHaveLength(1);
   });
 
-  it('--format json gives both machines with their graphs', async () => {
+  it('--format json gives every machine with its graph', async () => {
     const { exitCode, stdout } = await cli(['machines', '--format', 'json']);
     expect(exitCode).toBe(0);
     const json = JSON.parse(stdout) as MachinesJson;
-    expect(json.machines.map((machine) => machine.name)).toEqual(['subAgent', 'spawner']);
+    expect(json.machines.map((machine) => machine.name)).toEqual(['subAgent', 'spawner', 'loop']);
     for (const machine of json.machines) {
       expect(machine.description.length).toBeGreaterThan(0);
       expect(machine.graph.id).toBe(machine.name);
@@ -66,7 +67,7 @@ describe('nerdloop machines', () => {
     const { exitCode, stdout, stderr } = await cli(['machines', '--machine', 'nope']);
     expect(exitCode).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe('error: unknown machine "nope"; known machines: subAgent, spawner\n');
+    expect(stderr).toBe('error: unknown machine "nope"; known machines: subAgent, spawner, loop\n');
   });
 
   it('an unknown --format is a usage error', async () => {
