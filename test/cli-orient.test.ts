@@ -115,3 +115,25 @@ describe('nerdloop explain-prompt', () => {
     expect(json.prompt.atoms.length).toBeGreaterThan(0);
   });
 });
+
+describe('test commands from package.json', () => {
+  it('a workspace with no framework marker but a test script gets npm test', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nerdloop-npmtest-'));
+    try {
+      await writeFile(
+        join(dir, 'package.json'),
+        JSON.stringify({ scripts: { test: 'node --test' } }),
+      );
+      await writeFile(join(dir, 'a.js'), 'export const a = 1;\n');
+      const { stdout } = await cli(['explain-prompt', 'test a.js', '--workspace', dir]);
+      expect(stdout).toContain('Test command: npm test');
+      // A framework marker wins over the script.
+      await writeFile(join(dir, 'vitest.config.js'), 'export default {};\n');
+      const withVitest = await cli(['explain-prompt', 'test a.js', '--workspace', dir]);
+      expect(withVitest.stdout).toContain('Test command: npx vitest run');
+      expect(withVitest.stdout).not.toContain('npm test');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -181,6 +181,16 @@ intent_test_command(Id, Command) :-
   test_framework(Framework),
   test_command(Framework, Command).
 
+# package.json scripts, as world facts (`package_script("test", "node --test")`).
+Decl package_script(Name, Command) bound [/string, /string].
+
+# Without a framework marker, a package.json `test` script is how the project
+# says it runs its tests (node's own runner, a Makefile wrapper, …).
+intent_test_command(Id, "npm test") :-
+  intent_action_type(Id, /verify),
+  no_test_framework(),
+  package_script("test", _).
+
 # ---------------------------------------------------------------- languages
 # Which languages the workspace and the intent's target are written in, from
 # file extensions. The prompt compiler picks language atoms by these.
