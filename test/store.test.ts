@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { sequentialIds } from '../src/core/index.js';
+import { runtimeEventSchema } from '../src/events/index.js';
 import { toolJsonSchema } from '../src/llm/port.js';
 import { loadShippedRules } from '../src/rules/index.js';
 import {
@@ -228,5 +229,16 @@ describe('VirtualStore', () => {
     };
     await open({ kernel, mode: { sandbox: 'read-only' }, extraTools: [countLines] });
     expect(await store.call('count_lines', { path: 'a.ts' })).toMatchObject({ ok: true });
+  });
+
+  it("its events fit the runtime's event schema once the agent's origin is added", async () => {
+    await open({ persona: 'reviewer' });
+    await store.call('read_file', { path: 'a.ts' });
+    await store.call('write_file', { path: 'a.ts', content: 'x' });
+    const origin = { agentId: 'root/a', parentId: 'root', depth: 1 };
+    for (const event of events) {
+      expect(runtimeEventSchema.safeParse({ ...event, ...origin }).success, event.type).toBe(true);
+    }
+    expect(events.map((event) => event.type)).toContain('tool.denied');
   });
 });

@@ -52,15 +52,30 @@ export const runtimeEventSchema = z.discriminatedUnion('type', [
   event('snapshot.failed', { message: z.string() }),
   event('stage.started', { stage: z.string() }),
   event('stage.finished', { stage: z.string(), ok: z.boolean(), durationMs: z.number() }),
-  event('tool.requested', { callId: z.string(), tool: z.string() }),
-  event('tool.permitted', { callId: z.string(), tool: z.string() }),
-  event('tool.denied', { callId: z.string(), tool: z.string(), reason: z.string() }),
+  // The VirtualStore's events (src/store/events.ts), with the agent's origin added.
+  event('tool.requested', { callId: z.string(), tool: z.string(), argsDigest: z.string() }),
+  event('tool.permitted', {
+    callId: z.string(),
+    tool: z.string(),
+    verdict: z.enum(['permitted', 'approved']),
+    explanation: z.string(),
+  }),
+  event('tool.denied', {
+    callId: z.string(),
+    tool: z.string(),
+    reasons: z.array(z.string()),
+    explanation: z.string(),
+  }),
   event('tool.finished', {
     callId: z.string(),
     tool: z.string(),
     ok: z.boolean(),
+    errorCode: z.string().nullable(),
     durationMs: z.number(),
+    resultBytes: z.number().int().nonnegative(),
   }),
+  event('tool.batch', { tools: z.array(z.string()), failed: z.number().int().nonnegative() }),
+  event('audit.failed', { callId: z.string(), tool: z.string(), message: z.string() }),
   event('llm.delta', { text: z.string() }),
   event('llm.usage', {
     promptTokens: z.number().int().nonnegative(),
