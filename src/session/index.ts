@@ -1,3 +1,4 @@
+export * from './executor/index.js';
 export {
   createSubAgentLogic,
   createSupervisorLogic,

@@ -1,0 +1,167 @@
+/**
+ * The six stage actors the loop machine invokes, built per run. Each one
+ * parses what it resolves with through `loopStageOutputSchemas`, so a bad
+ * output fails that stage (the machine trusts its actors). Every actor hands
+ * XState's `signal` on, so a timeout or CANCEL aborts model requests and kills
+ * commands instead of leaving them running.
+ */
+import { fromPromise } from 'xstate';
+import type { z } from 'zod';
+import {
+  type CallModelInput,
+  type Completion,
+  type ExecuteToolsInput,
+  type JitInput,
+  type JitOutput,
+  type LoopLimitsInit,
+  type LoopStage,
+  type LoopToolResult,
+  loopStageOutputSchemas,
+  type ObserveInput,
+  type OrientInput,
+  type RespondInput,
+} from '../../../machines/loop.contracts.js';
+import type { Kernel } from '../../kernel/index.js';
+import type { ChatModel } from '../../llm/index.js';
+import {
+  type Intent,
+  intentSchema,
+  intentToFact,
+  type Transducer,
+} from '../../perception/index.js';
+import {
+  type AgentConfig,
+  buildCompilationContext,
+  type CompilationContext,
+  type ConfigFactory,
+  type PromptCompiler,
+  workspaceFacts,
+} from '../../prompt/index.js';
+import type { VirtualStore } from '../../store/index.js';
+import { StageInputError, StageOutputError } from './errors.js';
+import { runToolBatch } from './tools.js';
+
+export type StageParts = {
+  readonly kernel: Kernel;
+  readonly store: VirtualStore;
+  readonly model: ChatModel;
+  readonly transducer: Transducer;
+  readonly compiler: PromptCompiler;
+  readonly configFactory: ConfigFactory;
+  /** The caller's own limits: each caps the AgentConfig's. */
+  readonly limits: LoopLimitsInit;
+  readonly toolConcurrency: number;
+};
+
+/** What one run learned along the way, for its result and for later stages. */
+export type RunState = {
+  intent: Intent | null;
+  orientation: Orientation | null;
+  offered: ReadonlySet<string>;
+};
+
+export const newRunState = (): RunState => ({
+  intent: null,
+  orientation: null,
+  offered: new Set(),
+});
+
+/**
+ * ORIENT's output. A class so JIT can tell its own run's orientation from any
+ * other value the machine might hand it, without a cast.
+ */
+export class Orientation {
+  constructor(
+    readonly intent: Intent,
+    readonly config: AgentConfig,
+    readonly context: CompilationContext,
+  ) {}
+}
+
+const schemas = loopStageOutputSchemas;
+
+function checked<Schema extends z.ZodType>(
+  stage: LoopStage,
+  schema: Schema,
+  value: unknown,
+): z.output<Schema> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues
+    .map((issue) => `${issue.path.join('.') || '(output)'}: ${issue.message}`)
+    .join('; ');
+  throw new StageOutputError(`${stage} returned an invalid output: ${problems}`, {
+    details: { stage, issues: parsed.error.issues },
+  });
+}
+
+/** The caller's cap wins when it is tighter than the config's. */
+const capped = (fromConfig: number, cap: number | undefined): number =>
+  cap === undefined ? fromConfig : Math.min(fromConfig, cap);
+
+export function createStageActors(parts: StageParts, run: RunState) {
+  return {
+    observe: fromPromise<unknown, ObserveInput>(async ({ input, signal }) => {
+      const { intent } = await parts.transducer.transduce(input.task, { signal });
+      run.intent = intent;
+      return checked('observe', schemas.observe, intent);
+    }),
+
+    // The same steps as `prepareTask`, split at the stage boundary: ORIENT asserts
+    // and reads back the kernel, JIT compiles.
+    orient: fromPromise<unknown, OrientInput>(async ({ input, signal }) => {
+      const intent = intentSchema.parse(input.intent);
+      const world = await workspaceFacts(parts.store.workspace.root, { signal });
+      parts.kernel.assert(intentToFact(intent));
+      for (const fact of world) parts.kernel.assert(fact);
+      const config = parts.configFactory.configFor(intent.id);
+      const context = buildCompilationContext(parts.kernel, intent, {
+        task: input.task,
+        model: config.model,
+      });
+      const orientation = new Orientation(intent, config, context);
+      run.orientation = orientation;
+      return checked('orient', schemas.orient, orientation);
+    }),
+
+    jit: fromPromise<JitOutput, JitInput>(async ({ input }) => {
+      const orientation = input.orientation;
+      if (!(orientation instanceof Orientation))
+        throw new StageInputError('jit got no orientation from this run');
+      const { config, context } = orientation;
+      const prompt = parts.compiler.compile(context, { budget: config.promptBudget });
+      const output = checked('jit', schemas.jit, {
+        systemPrompt: prompt.prompt,
+        tools: config.tools,
+        limits: {
+          maxTurns: capped(config.maxTurns, parts.limits.maxTurns),
+          maxToolCalls: capped(config.maxToolCalls, parts.limits.maxToolCalls),
+          tokenBudget: capped(config.tokenBudget, parts.limits.tokenBudget),
+        },
+      });
+      run.offered = new Set(output.tools);
+      return output;
+    }),
+
+    callModel: fromPromise<Completion, CallModelInput>(async ({ input, signal }) => {
+      const offered = new Set(input.tools);
+      const tools = parts.store.definitions().filter((tool) => offered.has(tool.name));
+      const completion = await parts.model.complete({ messages: input.messages, tools, signal });
+      return checked('callModel', schemas.callModel, completion);
+    }),
+
+    executeTools: fromPromise<LoopToolResult[], ExecuteToolsInput>(async ({ input, signal }) => {
+      const results = await runToolBatch(input.calls, {
+        store: parts.store,
+        offered: run.offered,
+        concurrency: parts.toolConcurrency,
+        signal,
+      });
+      return checked('executeTools', schemas.executeTools, results);
+    }),
+
+    respond: fromPromise<string, RespondInput>(async ({ input }) =>
+      checked('respond', schemas.respond, input.text),
+    ),
+  };
+}
