@@ -7,6 +7,7 @@ import { NerdloopCommand } from './command.js';
 import { demoCommand } from './demo.js';
 import { explainPromptCommand, routeCommand } from './explain-prompt.js';
 import { machinesCommand } from './machines.js';
+import { runTaskCommand } from './run.js';
 
 export { type CliOutput, NerdloopCommand, outputOf } from './command.js';
 export { type DemoOptions, type DemoReport, runDemo } from './demo.js';
@@ -33,11 +34,13 @@ export {
 export { renderExplainPrompt, renderRoute } from './explain-prompt.js';
 export { type MachinesJson, type MachinesOptions, renderMachines } from './machines.js';
 export { type Oriented, orient } from './orient.js';
+export { type RunFlags, runTask } from './run.js';
 
 export function buildCli(): NerdloopCommand {
   const program = new NerdloopCommand('nerdloop')
     .description('a runtime for coding agents: supervised XState actors')
     .showSuggestionAfterError()
+    .addCommand(runTaskCommand())
     .addCommand(machinesCommand())
     .addCommand(demoCommand())
     .addCommand(routeCommand())

@@ -28,7 +28,7 @@ export type Oriented = PreparedTask & {
   readonly atomErrors: readonly AtomLoadError[];
 };
 
-const isDirectory = async (path: string) =>
+export const isDirectory = async (path: string): Promise<boolean> =>
   (await stat(path).catch(() => undefined))?.isDirectory() === true;
 
 export async function orient(task: string, workspaceDir: string): Promise<Oriented> {
