@@ -1,3 +1,4 @@
+export * from './agent-loop/index.js';
 export * from './executor/index.js';
 export {
   createSubAgentLogic,

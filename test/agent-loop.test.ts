@@ -1,0 +1,92 @@
+/**
+ * SubAgents that run the universal loop: supervised agents doing real work
+ * through the Executor, on a copy of the demo workspace, with the offline
+ * model and with a scripted model that fails.
+ */
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RuntimeEvent } from '../src/events/index.js';
+import { LlmUnavailable } from '../src/llm/errors.js';
+import { createOfflineModel, createScriptedModel } from '../src/llm/index.js';
+import { createTransducer } from '../src/perception/index.js';
+import { loadAtoms, loadConfigLayers, SHIPPED_ATOMS_DIR } from '../src/prompt/index.js';
+import {
+  createLoopTaskFunction,
+  createRuntime,
+  type Runtime,
+  spawnForIntent,
+} from '../src/session/index.js';
+
+const example = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
+let workspace: string;
+let runtime: Runtime | undefined;
+
+beforeEach(async () => {
+  workspace = await mkdtemp(join(tmpdir(), 'nerdloop-agents-'));
+  await cp(example, workspace, { recursive: true });
+});
+afterEach(async () => {
+  await runtime?.shutdown();
+  await rm(workspace, { recursive: true, force: true });
+});
+
+async function parts() {
+  const { atoms } = await loadAtoms([SHIPPED_ATOMS_DIR]);
+  return { atoms, configLayers: await loadConfigLayers() };
+}
+
+describe('SubAgents running the loop', () => {
+  it('spawnForIntent routes the intent and a supervised agent does the work', async () => {
+    const { atoms, configLayers } = await parts();
+    runtime = createRuntime({
+      runTask: createLoopTaskFunction({
+        workspace,
+        model: createOfflineModel(),
+        atoms,
+        configLayers,
+      }),
+    });
+    const events: RuntimeEvent[] = [];
+    runtime.events$.subscribe((event) => events.push(event));
+    const intent = createTransducer().transduceSync('review this project');
+    const outcome = await spawnForIntent(
+      runtime,
+      intent,
+      { id: 't1', prompt: 'review this project' },
+      {
+        id: 'reviewer-1',
+        configLayers,
+      },
+    );
+    expect(outcome).toMatchObject({ status: 'completed', agentId: 'root/reviewer-1' });
+    expect(outcome.status === 'completed' ? String(outcome.result) : '').toContain('formatReceipt');
+    expect(events.find((event) => event.type === 'agent.spawned')).toMatchObject({
+      agentId: 'root/reviewer-1',
+    });
+  });
+
+  it('a child whose loop fails is reported as a failed task to its supervisor', async () => {
+    const { atoms, configLayers } = await parts();
+    const model = createScriptedModel([{ error: new LlmUnavailable('the endpoint is down') }]);
+    runtime = createRuntime({
+      runTask: createLoopTaskFunction({ workspace, model, atoms, configLayers }),
+    });
+    const intent = createTransducer().transduceSync('fix the tier bug in src/pricing.js');
+    const outcome = await spawnForIntent(
+      runtime,
+      intent,
+      { id: 't2', prompt: 'fix the tier bug in src/pricing.js' },
+      {
+        id: 'coder-1',
+        configLayers,
+      },
+    );
+    expect(outcome).toMatchObject({ status: 'failed', code: 'task_error' });
+    expect(outcome.status === 'failed' ? outcome.message : '').toMatch(
+      /callModel: .*endpoint is down/,
+    );
+  });
+});
