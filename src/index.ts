@@ -13,6 +13,7 @@ export {
 export { type SubAgentMachine, subAgentMachine } from '../machines/subagent.machine.js';
 export * from './core/index.js';
 export * from './events/index.js';
+export * from './inspect-page/index.js';
 export * from './kernel/index.js';
 export * from './llm/index.js';
 export * from './perception/index.js';
