@@ -12,6 +12,7 @@ import {
   InvalidTaskError,
   RuntimeStoppedError,
 } from '../src/session/index.js';
+import { MemorySnapshotStore } from '../src/snapshots/index.js';
 import { flush } from './support/agents.js';
 import { startRuntime } from './support/runtime.js';
 
@@ -239,5 +240,27 @@ describe('runtime API errors', () => {
     await flush();
     await runtime.shutdown('maintenance window');
     expect(of('task.failed', 'root/a')[0]?.error.message).toContain('maintenance window');
+  });
+});
+
+describe('shutdown and snapshots', () => {
+  it("shutdown resolves only after a system agent's last snapshot is written", async () => {
+    let written = false;
+    const slowStore = new MemorySnapshotStore();
+    const save = slowStore.save.bind(slowStore);
+    slowStore.save = async (id, snapshot) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await save(id, snapshot);
+      written = true;
+    };
+    const runtime = createRuntime({ runTask: ok, snapshots: slowStore });
+    await runtime.run({
+      type: 'agent',
+      id: 'keeper',
+      kind: 'system',
+      task: { id: 't', prompt: 'x' },
+    });
+    await runtime.shutdown();
+    expect(written).toBe(true);
   });
 });

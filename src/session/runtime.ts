@@ -74,6 +74,8 @@ export class Runtime {
   readonly #clock: Clock;
   readonly #snapshots: SnapshotStore | undefined;
   readonly #actor: Actor<SupervisorLogic>;
+  /** Snapshot writes still in flight: shutdown waits for them. */
+  readonly #saving = new Set<Promise<void>>();
   #stopped = false;
 
   constructor(options: RuntimeOptions) {
@@ -265,6 +267,9 @@ export class Runtime {
       this.#actor.send({ type: 'SHUTDOWN', reason });
       await ended;
     }
+    // A system agent's last snapshot may still be on its way to disk: a
+    // resolved shutdown means nothing is lost and nothing is still writing.
+    await Promise.allSettled([...this.#saving]);
     return this.#actor.getSnapshot().output ?? { status: 'stopped' };
   }
 
@@ -333,7 +338,7 @@ export class Runtime {
     if (context?.kind !== 'system' || !this.#snapshots || !actorRef.getPersistedSnapshot) return;
     const snapshot = actorRef.getPersistedSnapshot();
     const bytes = Buffer.byteLength(JSON.stringify(snapshot));
-    this.#snapshots.save(path, snapshot).then(
+    const saving: Promise<void> = this.#snapshots.save(path, snapshot).then(
       () =>
         this.#publishIfOpen({
           type: 'snapshot.saved',
@@ -347,6 +352,8 @@ export class Runtime {
           message: describeUnknownError(error),
         }),
     );
+    this.#saving.add(saving);
+    void saving.finally(() => this.#saving.delete(saving));
   }
 
   async #restore({
