@@ -7,15 +7,17 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { sequentialIds } from '../core/index.js';
-import { loadKernel } from '../kernel/index.js';
+import { type Kernel, loadKernel } from '../kernel/index.js';
 import { createTransducer } from '../perception/index.js';
 import {
   type AtomLoadError,
+  type ConfigFactory,
   createConfigFactory,
   createPromptCompiler,
   loadAtoms,
   loadConfigLayers,
   type PreparedTask,
+  type PromptAtom,
   prepareTask,
   SHIPPED_ATOMS_DIR,
   workspaceFacts,
@@ -31,7 +33,16 @@ export type Oriented = PreparedTask & {
 export const isDirectory = async (path: string): Promise<boolean> =>
   (await stat(path).catch(() => undefined))?.isDirectory() === true;
 
-export async function orient(task: string, workspaceDir: string): Promise<Oriented> {
+/** A workspace's rules, atoms and config: nerdloop's shipped ones plus its `.nerdloop/`. */
+export type WorkspaceSetup = {
+  readonly workspace: string;
+  readonly kernel: Kernel;
+  readonly atoms: readonly PromptAtom[];
+  readonly atomErrors: readonly AtomLoadError[];
+  readonly configFactory: ConfigFactory;
+};
+
+export async function loadWorkspaceSetup(workspaceDir: string): Promise<WorkspaceSetup> {
   const workspace = resolve(workspaceDir);
   if (!(await isDirectory(workspace))) {
     throw new WorkspaceError(`workspace ${workspace} is not a directory`);
@@ -42,16 +53,25 @@ export async function orient(task: string, workspaceDir: string): Promise<Orient
   const atomDirs = [SHIPPED_ATOMS_DIR];
   if (await isDirectory(join(own, 'atoms'))) atomDirs.push(join(own, 'atoms'));
   const { atoms, errors } = await loadAtoms(atomDirs);
+  const configFactory = createConfigFactory(
+    kernel,
+    await loadConfigLayers(join(own, 'config.yaml')),
+  );
+  return { workspace, kernel, atoms, atomErrors: errors, configFactory };
+}
+
+export async function orient(task: string, workspaceDir: string): Promise<Oriented> {
+  const setup = await loadWorkspaceSetup(workspaceDir);
   const prepared = await prepareTask(
     {
-      kernel,
+      kernel: setup.kernel,
       // One task per command: a sequential id reads better than a UUID.
       transducer: createTransducer({ ids: sequentialIds() }),
-      compiler: createPromptCompiler({ atoms }),
-      configFactory: createConfigFactory(kernel, await loadConfigLayers(join(own, 'config.yaml'))),
+      compiler: createPromptCompiler({ atoms: setup.atoms }),
+      configFactory: setup.configFactory,
     },
     task,
-    { world: await workspaceFacts(workspace) },
+    { world: await workspaceFacts(setup.workspace) },
   );
-  return { ...prepared, workspace, atomErrors: errors };
+  return { ...prepared, workspace: setup.workspace, atomErrors: setup.atomErrors };
 }

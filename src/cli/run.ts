@@ -1,29 +1,13 @@
-/**
- * `nerdloop run "<task>"`: the product's main job. The task is routed, a
- * prompt compiled, and the universal loop runs the model ⇄ tools cycle in the
- * workspace under the policy, printing each stage and tool call as it happens.
- * With no endpoint configured the offline model runs, so this works on a
- * fresh machine with no network.
- */
-import { join, resolve } from 'node:path';
 import { Option } from 'commander';
 import { sequentialIds } from '../core/index.js';
-import { loadKernel } from '../kernel/index.js';
 import { createModelFromEnv } from '../llm/index.js';
 import { createTransducer, intentToFact } from '../perception/index.js';
-import {
-  createConfigFactory,
-  createPromptCompiler,
-  loadAtoms,
-  loadConfigLayers,
-  SHIPPED_ATOMS_DIR,
-} from '../prompt/index.js';
-import { SHIPPED_RULE_FILES } from '../rules/index.js';
+import { createPromptCompiler } from '../prompt/index.js';
 import { createExecutor, type ExecutionResult, type ExecutorEvent } from '../session/index.js';
 import { type ApprovalPolicy, createVirtualStore, type SandboxMode } from '../store/index.js';
 import { NerdloopCommand, outputOf, runCommand } from './command.js';
-import { ExitCode, WorkspaceError } from './errors.js';
-import { isDirectory } from './orient.js';
+import { ExitCode } from './errors.js';
+import { loadWorkspaceSetup } from './orient.js';
 
 export type RunFlags = {
   workspace: string;
@@ -68,20 +52,7 @@ export async function runTask(
   write: (text: string) => void,
   options: { env?: Record<string, string | undefined>; signal?: AbortSignal } = {},
 ): Promise<ExecutionResult> {
-  const workspace = resolve(flags.workspace);
-  if (!(await isDirectory(workspace))) {
-    throw new WorkspaceError(`workspace ${workspace} is not a directory`);
-  }
-  const own = join(workspace, '.nerdloop');
-  const rules = (await isDirectory(join(own, 'rules'))) ? [join(own, 'rules')] : [];
-  const kernel = await loadKernel([...SHIPPED_RULE_FILES, ...rules]);
-  const atomDirs = [SHIPPED_ATOMS_DIR];
-  if (await isDirectory(join(own, 'atoms'))) atomDirs.push(join(own, 'atoms'));
-  const { atoms } = await loadAtoms(atomDirs);
-  const configFactory = createConfigFactory(
-    kernel,
-    await loadConfigLayers(join(own, 'config.yaml')),
-  );
+  const { workspace, kernel, atoms, configFactory } = await loadWorkspaceSetup(flags.workspace);
   const transducer = createTransducer({ ids: sequentialIds() });
   // The store judges by persona, so route once before it is made.
   const draft = transducer.transduceSync(task);
