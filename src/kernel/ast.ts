@@ -124,6 +124,19 @@ export const listValue = (items: readonly Value[]): Value => ({ type: 'list', it
 export const pairValue = (first: Value, second: Value): Value => ({ type: 'pair', first, second });
 
 /**
+ * Whether JSON.stringify would write `text` as is between quotes: no quote,
+ * backslash or control character, and no surrogate (lone ones get escaped;
+ * pairs go the slow way too, to let JSON.stringify decide).
+ */
+function plainString(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+}
+
+/**
  * An injective text key for a value: equal keys ⇔ equal values. Indexes and
  * relations are keyed by it.
  */
@@ -132,7 +145,10 @@ export function valueKey(value: Value): string {
     case 'name':
       return value.value;
     case 'string':
-      return JSON.stringify(value.value);
+      // JSON quoting, without JSON.stringify's cost when nothing needs escaping
+      // (keys are built for every fact); surrogates go the slow way too, so
+      // lone ones are escaped exactly as JSON.stringify does.
+      return plainString(value.value) ? `"${value.value}"` : JSON.stringify(value.value);
     case 'int':
       return value.value.toString();
     case 'float':

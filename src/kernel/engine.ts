@@ -6,12 +6,16 @@
  * Incremental strategy, stratum by stratum in dependency order:
  * - only additions reach a stratum that reads them positively → semi-naive
  *   rounds seeded with the added facts (nothing is recomputed);
- * - a removal, or any change under a negation or an aggregation → that
- *   stratum alone is recomputed from its base facts, and the difference
- *   (added, removed) travels on to the strata that read it.
+ * - a removal read positively by a non-recursive stratum without
+ *   aggregation or transforms → delete-and-rederive (DRed): only the facts
+ *   that lost a derivation and have no other are removed (tiny strata are
+ *   simply recomputed, which costs less there);
+ * - any other removal, or any change under a negation or an aggregation →
+ *   that stratum alone is recomputed from its base facts;
+ * and the difference (added, removed) travels on to the strata that read it.
  * Strata that read nothing that changed are not touched.
  */
-import type { Term, Value } from './ast.js';
+import { type Term, type Value, valueKey } from './ast.js';
 import { show } from './builtins.js';
 import { MangleBoundError } from './errors.js';
 import {
@@ -22,6 +26,7 @@ import {
   type Row,
   runPlan,
 } from './evaluate.js';
+import { compileBody, type Step } from './plan.js';
 import {
   type CompiledRule,
   deltaPlan,
@@ -43,7 +48,15 @@ export type KernelWarning = { code: 'bound_violation'; message: string; predicat
 
 type Change = { added: Map<string, Fact>; removed: Map<string, Fact> };
 
+type Shape = { members: Set<string>; rules: CompiledRule[]; rederivable: boolean };
+
+/** A rule's body planned with the head's variables bound, and where each lands in the frame. */
+type HeadBound = { steps: readonly Step[]; slots: readonly [number, number][] };
+
 const NO_DELTA: readonly Fact[] = [];
+/** Strata with fewer facts than this are recomputed on a removal (see Engine#small). */
+const RECOMPUTE_BELOW = 32;
+const NO_SEEDS: ReadonlyMap<string, Fact[]> = new Map();
 
 export class Engine {
   readonly #program: Program;
@@ -56,6 +69,8 @@ export class Engine {
   /** For each predicate, the strata with a rule that reads it. */
   readonly #readerStrata = new Map<string, number[]>();
   #rank = 0;
+  /** Made once: every plan run reads relations through it. */
+  readonly #relationOf = (predicate: string): Relation => this.relation(predicate);
 
   constructor(
     program: Program,
@@ -148,18 +163,23 @@ export class Engine {
     const strata = this.#program.strata;
     const marked = new Uint8Array(strata.length);
     let first = strata.length;
-    const mark = (index: number) => {
+    for (const index of forced) {
       marked[index] = 1;
       if (index < first) first = index;
-    };
-    for (const index of forced) mark(index);
-    for (const name of changes.keys()) for (const index of this.#readersOf(name)) mark(index);
+    }
+    for (const name of changes.keys()) {
+      for (const index of this.#readersOf(name)) {
+        marked[index] = 1;
+        if (index < first) first = index;
+      }
+    }
     for (let index = first; index < strata.length; index++) {
       const stratum = strata[index];
       if (!marked[index] || !stratum) continue;
       this.#update(stratum, changes, forced.has(index));
+      // Readers always sit in higher strata, so marking them is enough.
       for (const name of stratum.predicates) {
-        if (changed(changes, name)) for (const reader of this.#readersOf(name)) mark(reader);
+        if (changed(changes, name)) for (const reader of this.#readersOf(name)) marked[reader] = 1;
       }
     }
   }
@@ -171,10 +191,7 @@ export class Engine {
   /** Brings one stratum up to date with `changes`, and adds its own changes to them. */
   #update(stratum: Stratum, changes: Map<string, Change>, forced: boolean): void {
     if (forced || this.#needsRecompute(stratum, changes)) {
-      const before = new Map(
-        stratum.predicates.map((name) => [name, new Map(this.relation(name).facts)]),
-      );
-      this.#recompute(stratum);
+      const before = this.#recompute(stratum);
       for (const [name, old] of before) {
         const now = this.relation(name).facts;
         for (const [key, fact] of now) if (!old.has(key)) record(changes, name, 'added', key, fact);
@@ -183,6 +200,7 @@ export class Engine {
       }
       return;
     }
+    this.#deleteUnsupported(stratum, changes);
     // Seeds: only the added facts this stratum's rules actually read.
     const seeds = new Map<string, Fact[]>();
     for (const rule of this.#shape(stratum).rules) {
@@ -199,34 +217,167 @@ export class Engine {
   }
 
   #needsRecompute(stratum: Stratum, changes: Map<string, Change>): boolean {
+    const rederivable = this.#shape(stratum).rederivable && !this.#small(stratum);
     return stratum.rules.some(
       (rule) =>
         rule.negated.some((name) => changed(changes, name)) ||
         (rule.aggregates && rule.scans.some((scan) => changed(changes, scan.predicate))) ||
-        rule.scans.some((scan) => (changes.get(scan.predicate)?.removed.size ?? 0) > 0),
+        (!rederivable &&
+          rule.scans.some((scan) => (changes.get(scan.predicate)?.removed.size ?? 0) > 0)),
     );
   }
 
-  readonly #shapes = new Map<number, { members: Set<string>; rules: CompiledRule[] }>();
+  /**
+   * Whether a stratum holds so few facts that recomputing it costs less than
+   * delete-and-rederive's candidate search and support checks (measured on the
+   * routing rules, where each stratum holds a handful of facts per intent).
+   */
+  #small(stratum: Stratum): boolean {
+    let size = 0;
+    for (const name of stratum.predicates) size += this.relation(name).size;
+    return size < RECOMPUTE_BELOW;
+  }
 
-  /** A stratum's members and its non-aggregating rules, computed once. */
-  #shape(stratum: Stratum): { members: Set<string>; rules: CompiledRule[] } {
+  readonly #shapes = new Map<number, Shape>();
+
+  /** A stratum's members, its non-aggregating rules and whether removals can be rederived, computed once. */
+  #shape(stratum: Stratum): Shape {
     let shape = this.#shapes.get(stratum.index);
     if (!shape) {
       shape = {
         members: new Set(stratum.predicates),
         rules: stratum.rules.filter((rule) => !rule.aggregates),
+        // Delete-and-rederive needs rules that read only lower, final strata
+        // and whose every solution is one head tuple.
+        rederivable:
+          !stratum.recursive &&
+          stratum.rules.every((rule) => !rule.aggregates && rule.clause.transforms.length === 0),
       };
       this.#shapes.set(stratum.index, shape);
     }
     return shape;
   }
 
-  /** Rebuilds one stratum from its base facts and the (final) lower strata. */
-  #recompute(stratum: Stratum): void {
+  /**
+   * Removals read positively by a rederivable stratum (see #shape), in the
+   * manner of DRed: every fact one of its rules derives from a removed
+   * premise is a candidate (found against the relations plus the removed
+   * facts, a superset of the old state), and a candidate that is not a base
+   * fact and has no derivation left is removed. Much cheaper than
+   * recomputing the stratum when a few facts go.
+   */
+  #deleteUnsupported(stratum: Stratum, changes: Map<string, Change>): void {
+    let extra: Map<string, Fact[]> | undefined;
+    for (const rule of stratum.rules) {
+      for (const scan of rule.scans) {
+        const removed = changes.get(scan.predicate)?.removed;
+        if (removed === undefined || removed.size === 0) continue;
+        extra ??= new Map();
+        if (!extra.has(scan.predicate)) extra.set(scan.predicate, [...removed.values()]);
+      }
+    }
+    if (extra === undefined) return;
+    const candidates = new Map<string, Map<string, Value[]>>();
+    for (const rule of stratum.rules) {
+      const relation = this.relation(rule.predicate);
+      for (const scan of rule.scans) {
+        const delta = extra.get(scan.predicate);
+        if (delta === undefined) continue;
+        const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
+        const sources: PlanSources = {
+          relation: this.#relationOf,
+          deltaLiteral: scan.literal,
+          delta,
+          extra,
+        };
+        runPlan(deltaPlan(rule, scan.literal), sources, frame, (solved) => {
+          const values = headValues(rule.shape, solved);
+          if (values === undefined) return undefined;
+          const key = tupleKey(values);
+          if (!relation.has(key) || this.isBase(rule.predicate, key)) return undefined;
+          let byKey = candidates.get(rule.predicate);
+          if (!byKey) {
+            byKey = new Map();
+            candidates.set(rule.predicate, byKey);
+          }
+          byKey.set(key, values);
+          return undefined;
+        });
+      }
+    }
+    for (const [name, byKey] of candidates) {
+      const relation = this.relation(name);
+      for (const [key, values] of byKey) {
+        if (this.#derivable(name, key, values)) continue;
+        const fact = relation.delete(key);
+        if (fact) record(changes, name, 'removed', key, fact);
+      }
+    }
+  }
+
+  /** Whether some rule of `predicate` derives `values` from the current relations. */
+  #derivable(predicate: string, key: string, values: readonly Value[]): boolean {
+    const info = this.#program.predicates.get(predicate);
+    if (!info) return false;
+    for (const rule of info.rules) {
+      const plan = this.#headBound(rule);
+      const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
+      let consistent = true;
+      for (const [position, slot] of plan.slots) {
+        const value = values[position] as Value;
+        const already = frame[slot];
+        // The same variable twice in the head must get one value.
+        if (already !== undefined && valueKey(already) !== valueKey(value)) consistent = false;
+        frame[slot] = value;
+      }
+      if (!consistent) continue;
+      let found = false;
+      runPlan(
+        plan.steps,
+        { relation: this.#relationOf, deltaLiteral: -1, delta: NO_DELTA },
+        frame,
+        (solved) => {
+          const derived = headValues(rule.shape, solved);
+          if (derived === undefined || tupleKey(derived) !== key) return undefined;
+          found = true;
+          return true;
+        },
+      );
+      if (found) return true;
+    }
+    return false;
+  }
+
+  readonly #headBoundPlans = new Map<CompiledRule, HeadBound>();
+
+  /** A rule's body planned with its head variables known, to look for one derivation. */
+  #headBound(rule: CompiledRule): HeadBound {
+    let plan = this.#headBoundPlans.get(rule);
+    if (!plan) {
+      const prebound = new Set<string>();
+      const slots: [number, number][] = [];
+      rule.clause.head.args.forEach((term, position) => {
+        if (term.kind !== 'var') return;
+        const slot = rule.scope.slotOf.get(term.name);
+        if (slot === undefined) return;
+        prebound.add(term.name);
+        slots.push([position, slot]);
+      });
+      plan = { steps: compileBody(rule.clause.body, rule.scope, { prebound }), slots };
+      this.#headBoundPlans.set(rule, plan);
+    }
+    return plan;
+  }
+
+  /**
+   * Rebuilds one stratum from its base facts and the (final) lower strata.
+   * Returns each predicate's facts from before, for the caller to diff.
+   */
+  #recompute(stratum: Stratum): Map<string, ReadonlyMap<string, Fact>> {
+    const before = new Map<string, ReadonlyMap<string, Fact>>();
     for (const name of stratum.predicates) {
       const relation = this.relation(name);
-      relation.clear();
+      before.set(name, relation.reset());
       for (const fact of this.#base.get(name)?.values() ?? []) relation.add(fact);
     }
     // Aggregations read only lower strata, which are final: once, first.
@@ -236,8 +387,8 @@ export class Engine {
       for (const values of this.deriveWithTransforms(rule)) this.#stage(pending, rule, values);
     }
     this.#commit(pending);
-    const seeds = new Map<string, Fact[]>();
-    this.#seminaive(stratum, seeds, true);
+    this.#seminaive(stratum, NO_SEEDS, true);
+    return before;
   }
 
   /**
@@ -245,10 +396,14 @@ export class Engine {
    * whole relations; then each round joins only against the previous round's
    * new facts. Returns every fact it added, by predicate.
    */
-  #seminaive(stratum: Stratum, seeds: Map<string, Fact[]>, full: boolean): Map<string, Fact[]> {
+  #seminaive(
+    stratum: Stratum,
+    seeds: ReadonlyMap<string, Fact[]>,
+    full: boolean,
+  ): Map<string, Fact[]> {
     const added = new Map<string, Fact[]>();
     const { members, rules } = this.#shape(stratum);
-    let delta = seeds;
+    let delta: ReadonlyMap<string, Fact[]> = seeds;
     if (full) {
       const pending = new Map<string, Map<string, Value[]>>();
       for (const rule of rules) this.#runRule(rule, rule.full, -1, NO_DELTA, pending);
@@ -293,7 +448,7 @@ export class Engine {
     pending: Map<string, Map<string, Value[]>>,
   ): void {
     const sources: PlanSources = {
-      relation: (name) => this.relation(name),
+      relation: this.#relationOf,
       deltaLiteral,
       delta,
     };
@@ -332,7 +487,7 @@ export class Engine {
     runPlan(
       rule.full,
       {
-        relation: (name) => this.relation(name),
+        relation: this.#relationOf,
         deltaLiteral: -1,
         delta: NO_DELTA,
         ...(maxRank === undefined ? {} : { maxRank }),
@@ -428,16 +583,17 @@ const changed = (changes: Map<string, Change>, name: string): boolean => {
   return entry !== undefined && (entry.added.size > 0 || entry.removed.size > 0);
 };
 
-const hasFacts = (delta: Map<string, Fact[]>): boolean => {
+const hasFacts = (delta: ReadonlyMap<string, Fact[]>): boolean => {
   for (const facts of delta.values()) if (facts.length > 0) return true;
   return false;
 };
 
-function merge(into: Map<string, Fact[]>, from: Map<string, Fact[]>): void {
+function merge(into: Map<string, Fact[]>, from: ReadonlyMap<string, Fact[]>): void {
   for (const [name, facts] of from) {
     const list = into.get(name);
-    if (list) list.push(...facts);
-    else into.set(name, [...facts]);
+    if (list) for (const fact of facts) list.push(fact);
+    // Each round's delta is a fresh array that no one else appends to: keep it.
+    else into.set(name, facts);
   }
 }
 

@@ -20,6 +20,11 @@ export type PlanSources = {
   readonly delta: readonly Fact[];
   /** Premises newer than this rank are skipped (explanations only). */
   readonly maxRank?: number;
+  /**
+   * Facts read besides each relation's own: the engine passes the facts just
+   * removed, to find every fact that may have lost a derivation.
+   */
+  readonly extra?: ReadonlyMap<string, readonly Fact[]>;
 };
 
 export type Emit = (frame: Frame, premises: readonly Fact[]) => boolean | undefined;
@@ -85,6 +90,16 @@ function bindFact(args: readonly ArgMatch[], fact: Fact, frame: Frame): boolean 
   return true;
 }
 
+/** One enumeration in progress: module-level `visit` reads it instead of closing over it. */
+type Run = {
+  readonly steps: readonly Step[];
+  readonly sources: PlanSources;
+  readonly frame: Frame;
+  readonly emit: Emit;
+  readonly premises: Fact[];
+  stopped: boolean;
+};
+
 /**
  * Enumerates the solutions of `steps` from `start`; `emit` returning `true`
  * stops the enumeration (an explanation needs only one).
@@ -95,86 +110,105 @@ export function runPlan(
   frame: Frame,
   emit: Emit,
 ): void {
-  const premises: Fact[] = [];
-  let stopped = false;
-  const visit = (index: number): void => {
-    if (stopped) return;
-    if (index === steps.length) {
-      if (emit(frame, premises) === true) stopped = true;
+  // A plain function over a state object: no closure is allocated per call,
+  // and this runs for every rule on every assert and retract.
+  visit({ steps, sources, frame, emit, premises: [], stopped: false }, 0);
+}
+
+function visit(run: Run, index: number): void {
+  if (run.stopped) return;
+  const { steps, frame } = run;
+  if (index === steps.length) {
+    if (run.emit(frame, run.premises) === true) run.stopped = true;
+    return;
+  }
+  const step = steps[index] as Step;
+  switch (step.kind) {
+    case 'scan': {
+      const key = keyFor(step.args, frame);
+      if (key === undefined) return;
+      const sources = run.sources;
+      if (step.literal === sources.deltaLiteral) {
+        // The delta is a short array: filter it in place rather than copying.
+        const all = step.keyPositions.length === 0;
+        for (const fact of sources.delta) {
+          if (!all && keyOf(fact.values, step.keyPositions) !== key) continue;
+          if (!match(run, step.args, fact, index)) return;
+        }
+        return;
+      }
+      for (const fact of sources.relation(step.predicate).lookup(step.keyPositions, key)) {
+        if (!match(run, step.args, fact, index)) return;
+      }
+      const extra = sources.extra?.get(step.predicate);
+      if (extra === undefined) return;
+      const all = step.keyPositions.length === 0;
+      for (const fact of extra) {
+        if (!all && keyOf(fact.values, step.keyPositions) !== key) continue;
+        if (!match(run, step.args, fact, index)) return;
+      }
       return;
     }
-    const step = steps[index] as Step;
-    switch (step.kind) {
-      case 'scan': {
-        const key = keyFor(step.args, frame);
-        if (key === undefined) return;
-        const facts =
-          step.literal === sources.deltaLiteral
-            ? sources.delta.filter(
-                (fact) =>
-                  step.keyPositions.length === 0 || keyOf(fact.values, step.keyPositions) === key,
-              )
-            : sources.relation(step.predicate).lookup(step.keyPositions, key);
-        for (const fact of facts) {
-          if (sources.maxRank !== undefined && fact.rank >= sources.maxRank) continue;
-          if (!bindFact(step.args, fact, frame)) continue;
-          premises.push(fact);
-          visit(index + 1);
-          premises.pop();
-          if (stopped) return;
-        }
-        return;
-      }
-      case 'negation': {
-        const key = keyFor(step.args, frame);
-        if (key === undefined) return;
-        const matches = sources.relation(step.predicate).lookup(step.keyPositions, key);
-        for (const _ of matches) return;
-        visit(index + 1);
-        return;
-      }
-      case 'compare': {
-        const left = evalExpr(step.left, frame);
-        const right = evalExpr(step.right, frame);
-        if (left === undefined || right === undefined) return;
-        if (compare(step.op, left, right, step.at)) visit(index + 1);
-        return;
-      }
-      case 'assign': {
-        const value = evalExpr(step.expr, frame);
-        if (value === undefined) return;
-        frame[step.slot] = value;
-        visit(index + 1);
-        return;
-      }
-      case 'builtin': {
-        const inputs: (Value | undefined)[] = [];
-        for (const arg of step.args) {
-          if (arg.kind === 'out') inputs.push(undefined);
-          else {
-            const value = evalExpr(arg, frame);
-            if (value === undefined) return;
-            inputs.push(value);
-          }
-        }
-        let solutions: Iterable<readonly Value[]>;
-        try {
-          solutions = [...step.predicate.solve(inputs)];
-        } catch (error) {
-          typeError(step.at, error);
-        }
-        for (const solution of solutions) {
-          step.args.forEach((arg, position) => {
-            if (arg.kind === 'out') frame[arg.slot] = solution[position];
-          });
-          visit(index + 1);
-          if (stopped) return;
-        }
-        return;
-      }
+    case 'negation': {
+      const key = keyFor(step.args, frame);
+      if (key === undefined) return;
+      const matches = run.sources.relation(step.predicate).lookup(step.keyPositions, key);
+      for (const _ of matches) return;
+      visit(run, index + 1);
+      return;
     }
-  };
-  visit(0);
+    case 'compare': {
+      const left = evalExpr(step.left, frame);
+      const right = evalExpr(step.right, frame);
+      if (left === undefined || right === undefined) return;
+      if (compare(step.op, left, right, step.at)) visit(run, index + 1);
+      return;
+    }
+    case 'assign': {
+      const value = evalExpr(step.expr, frame);
+      if (value === undefined) return;
+      frame[step.slot] = value;
+      visit(run, index + 1);
+      return;
+    }
+    case 'builtin': {
+      const inputs: (Value | undefined)[] = [];
+      for (const arg of step.args) {
+        if (arg.kind === 'out') inputs.push(undefined);
+        else {
+          const value = evalExpr(arg, frame);
+          if (value === undefined) return;
+          inputs.push(value);
+        }
+      }
+      let solutions: Iterable<readonly Value[]>;
+      try {
+        solutions = [...step.predicate.solve(inputs)];
+      } catch (error) {
+        typeError(step.at, error);
+      }
+      for (const solution of solutions) {
+        for (let position = 0; position < step.args.length; position++) {
+          const arg = step.args[position];
+          if (arg?.kind === 'out') frame[arg.slot] = solution[position];
+        }
+        visit(run, index + 1);
+        if (run.stopped) return;
+      }
+      return;
+    }
+  }
+}
+
+/** Binds one scanned fact and goes on with the next step; false once the run is stopped. */
+function match(run: Run, args: readonly ArgMatch[], fact: Fact, index: number): boolean {
+  const maxRank = run.sources.maxRank;
+  if (maxRank !== undefined && fact.rank >= maxRank) return true;
+  if (!bindFact(args, fact, run.frame)) return true;
+  run.premises.push(fact);
+  visit(run, index + 1);
+  run.premises.pop();
+  return !run.stopped;
 }
 
 function compare(op: ComparisonOperator, left: Value, right: Value, at: Position): boolean {

@@ -4,7 +4,16 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Atom, Clause, Literal, Position, SourceUnit, Term, Value } from './ast.js';
+import {
+  type Atom,
+  type Clause,
+  type Literal,
+  type Position,
+  type SourceUnit,
+  stringValue,
+  type Term,
+  type Value,
+} from './ast.js';
 import { show } from './builtins.js';
 import { type BoundsMode, Engine, type EvaluationStrategy, type KernelWarning } from './engine.js';
 import { KernelFactError, MangleArityError, MangleUnknownPredicateError } from './errors.js';
@@ -56,6 +65,38 @@ type CompiledQuery = {
   readonly names: readonly string[];
 };
 
+/** A query plan whose string arguments are slots, filled in before each run. */
+type TemplateQuery = CompiledQuery & { readonly holes: readonly number[] };
+
+/**
+ * A pattern's double-quoted string literals and its text without their
+ * contents, or undefined when the text has anything that would make that
+ * split unsafe: escapes, other quotes, comments, control characters.
+ */
+function splitStrings(text: string): { shape: string; strings: string[] } | undefined {
+  const strings: string[] = [];
+  let shape = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A backslash, single quote, backquote or comment sign: parse the whole text instead.
+    if (c === 92 || c === 39 || c === 96 || c === 35) return undefined;
+    if (c !== 34) continue;
+    const end = text.indexOf('"', i + 1);
+    if (end < 0) return undefined;
+    const content = text.slice(i + 1, end);
+    for (let j = 0; j < content.length; j++) {
+      const d = content.charCodeAt(j);
+      if (d === 92 || d < 32) return undefined;
+    }
+    strings.push(content);
+    shape += text.slice(from, i + 1);
+    from = end;
+    i = end;
+  }
+  return { shape: shape + text.slice(from), strings };
+}
+
 export class Kernel {
   readonly #engine: Engine;
   readonly #program: Program;
@@ -103,12 +144,20 @@ export class Kernel {
 
   /** Every fact matching `pattern`, e.g. `permitted(/write_file, T, _)`. */
   query(pattern: string | Atom): QueryAnswer[] {
-    const { steps, scope, names } = this.#compileQuery(pattern);
+    const template = typeof pattern === 'string' ? this.#fromTemplate(pattern) : undefined;
+    const { steps, scope, names } = template?.query ?? this.#compileQuery(pattern);
+    const frame: Frame = new Array(scope.names.length).fill(undefined);
+    if (template) {
+      const { holes } = template.query;
+      for (let i = 0; i < holes.length; i++) {
+        frame[holes[i] as number] = stringValue(template.strings[i] as string);
+      }
+    }
     const answers: QueryAnswer[] = [];
     runPlan(
       steps,
-      { relation: (name) => this.#engine.relation(name), deltaLiteral: -1, delta: [] },
-      new Array(scope.names.length).fill(undefined),
+      { relation: this.#relationOf, deltaLiteral: -1, delta: [] },
+      frame,
       (frame, premises) => {
         const fact = premises[0];
         if (!fact) return undefined;
@@ -125,8 +174,66 @@ export class Kernel {
     return answers;
   }
 
+  readonly #relationOf = (predicate: string) => this.#engine.relation(predicate);
+
   /** Query plans by pattern text: callers ask the same few questions over and over. */
   readonly #queries = new Map<string, CompiledQuery>();
+
+  /**
+   * Query plans by the pattern's text with its string literals emptied:
+   * `persona("i1", P)` and `persona("i2", P)` share one plan, in which each
+   * string is a variable bound before the plan runs. Null: that shape has no
+   * template (a string not at the top level, say), so it is compiled as text.
+   */
+  readonly #templates = new Map<string, TemplateQuery | null>();
+
+  /** The template plan for a pattern and its strings, when the exact text is not cached. */
+  #fromTemplate(text: string): { query: TemplateQuery; strings: readonly string[] } | undefined {
+    if (this.#queries.has(text)) return undefined;
+    const split = splitStrings(text);
+    if (!split) return undefined;
+    let query = this.#templates.get(split.shape);
+    if (query === undefined) {
+      query = this.#compileTemplate(text, split.strings);
+      if (this.#templates.size >= QUERY_CACHE_SIZE) this.#templates.clear();
+      this.#templates.set(split.shape, query);
+    }
+    return query ? { query, strings: split.strings } : undefined;
+  }
+
+  #compileTemplate(text: string, strings: readonly string[]): TemplateQuery | null {
+    const atom = parseAtom(text);
+    this.#info(atom);
+    // Every string literal must be a whole argument, in order, decoded as written.
+    let next = 0;
+    let inOrder = true;
+    const prebound = new Set<string>();
+    const args = atom.args.map((term, position): Term => {
+      if (term.kind !== 'const' || term.value.type !== 'string') return term;
+      if (term.value.value !== strings[next]) inOrder = false;
+      next++;
+      // Not a name the parser accepts, so it cannot clash with the pattern's own.
+      const name = `\u0000${position}`;
+      prebound.add(name);
+      return { kind: 'var', name, at: term.at };
+    });
+    if (!inOrder || next !== strings.length) return null;
+    const scope = newScope();
+    const literal: Literal = { kind: 'atom', atom: { ...atom, args } };
+    const steps = compileBody([literal], scope, { prebound });
+    const holes: number[] = [];
+    for (const name of prebound) {
+      const slot = scope.slotOf.get(name);
+      if (slot === undefined) return null;
+      holes.push(slot);
+    }
+    return {
+      steps,
+      scope,
+      names: [...new Set(termVariables({ kind: 'list', items: atom.args, at: atom.at }))],
+      holes,
+    };
+  }
 
   #compileQuery(pattern: string | Atom): CompiledQuery {
     const cached = typeof pattern === 'string' ? this.#queries.get(pattern) : undefined;
