@@ -24,11 +24,6 @@ export class UnknownMachineError extends CliError {
   readonly exitCode = ExitCode.usage;
 }
 
-export class MachineLoadError extends CliError {
-  readonly code = 'machine_load_failed';
-  readonly exitCode = ExitCode.usage;
-}
-
 export class WorkspaceError extends CliError {
   readonly code = 'workspace_invalid';
   readonly exitCode = ExitCode.usage;

@@ -27,7 +27,6 @@ export {
   DemoInterruptedError,
   ExitCode,
   exitCodeOf,
-  MachineLoadError,
   UnknownMachineError,
   WorkspaceError,
 } from './errors.js';

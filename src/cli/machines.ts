@@ -1,8 +1,6 @@
 /** `nerdloop machines`: the manifest's machines as Mermaid diagrams or graph JSON. */
 import { dirname, resolve } from 'node:path';
 import { Option } from 'commander';
-import type { AnyStateMachine } from 'xstate';
-import { describeUnknownError, NerdloopError } from '../core/index.js';
 import {
   defaultManifestPath,
   loadMachine,
@@ -13,7 +11,7 @@ import {
   toMermaid,
 } from '../stately/index.js';
 import { NerdloopCommand, outputOf, runCommand } from './command.js';
-import { MachineLoadError, UnknownMachineError } from './errors.js';
+import { UnknownMachineError } from './errors.js';
 
 export type MachinesFormat = 'mermaid' | 'json';
 
@@ -57,7 +55,7 @@ export async function renderMachines(options: MachinesOptions): Promise<string> 
   // Machine files are relative to the manifest, not to the working directory.
   const root = dirname(manifestPath);
   const loaded = [];
-  for (const entry of entries) loaded.push({ entry, machine: await load(entry, root) });
+  for (const entry of entries) loaded.push({ entry, machine: await loadMachine(entry, root) });
 
   if (options.format === 'json') {
     const json: MachinesJson = {
@@ -84,17 +82,4 @@ function selectEntries(entries: MachineEntry[], name: string | undefined): Machi
     });
   }
   return [entry];
-}
-
-async function load(entry: MachineEntry, root: string): Promise<AnyStateMachine> {
-  try {
-    return await loadMachine(entry, root);
-  } catch (error) {
-    if (error instanceof NerdloopError) throw error;
-    // A missing or broken machine file is a manifest problem, not a crash.
-    throw new MachineLoadError(
-      `cannot load machine "${entry.name}" from ${resolve(root, entry.file)}: ${describeUnknownError(error)}`,
-      { cause: error },
-    );
-  }
 }
