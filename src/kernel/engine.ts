@@ -98,10 +98,6 @@ export class Engine {
     }
   }
 
-  get program(): Program {
-    return this.#program;
-  }
-
   relation(predicate: string): Relation {
     const relation = this.#relations.get(predicate);
     if (!relation) throw new Error(`no relation ${predicate}`);
@@ -320,22 +316,13 @@ export class Engine {
     const info = this.#program.predicates.get(predicate);
     if (!info) return false;
     for (const rule of info.rules) {
-      const plan = this.#headBound(rule);
-      const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
-      let consistent = true;
-      for (const [position, slot] of plan.slots) {
-        const value = values[position] as Value;
-        const already = frame[slot];
-        // The same variable twice in the head must get one value.
-        if (already !== undefined && valueKey(already) !== valueKey(value)) consistent = false;
-        frame[slot] = value;
-      }
-      if (!consistent) continue;
+      const bound = this.headBound(rule, values);
+      if (!bound) continue;
       let found = false;
       runPlan(
-        plan.steps,
+        bound.steps,
         { relation: this.#relationOf, deltaLiteral: -1, delta: NO_DELTA },
-        frame,
+        bound.frame,
         (solved) => {
           const derived = headValues(rule.shape, solved);
           if (derived === undefined || tupleKey(derived) !== key) return undefined;
@@ -350,8 +337,16 @@ export class Engine {
 
   readonly #headBoundPlans = new Map<CompiledRule, HeadBound>();
 
-  /** A rule's body planned with its head variables known, to look for one derivation. */
-  #headBound(rule: CompiledRule): HeadBound {
+  /**
+   * A rule's body planned with its head variables known (compiled once per
+   * rule), and a frame holding `values` in those variables; undefined when the
+   * head cannot produce `values` (one variable twice, two different values).
+   * Used to look for a derivation of one given fact: rederiving, explaining.
+   */
+  headBound(
+    rule: CompiledRule,
+    values: readonly Value[],
+  ): { steps: readonly Step[]; frame: Frame } | undefined {
     let plan = this.#headBoundPlans.get(rule);
     if (!plan) {
       const prebound = new Set<string>();
@@ -366,7 +361,15 @@ export class Engine {
       plan = { steps: compileBody(rule.clause.body, rule.scope, { prebound }), slots };
       this.#headBoundPlans.set(rule, plan);
     }
-    return plan;
+    const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
+    for (const [position, slot] of plan.slots) {
+      const value = values[position] as Value;
+      const already = frame[slot];
+      // The same variable twice in the head must get one value.
+      if (already !== undefined && valueKey(already) !== valueKey(value)) return undefined;
+      frame[slot] = value;
+    }
+    return { steps: plan.steps, frame };
   }
 
   /**
@@ -384,7 +387,7 @@ export class Engine {
     const pending = new Map<string, Map<string, Value[]>>();
     for (const rule of stratum.rules) {
       if (rule.clause.transforms.length === 0 || !rule.aggregates) continue;
-      for (const values of this.deriveWithTransforms(rule)) this.#stage(pending, rule, values);
+      this.#runRule(rule, rule.full, -1, NO_DELTA, pending);
     }
     this.#commit(pending);
     this.#seminaive(stratum, NO_SEEDS, true);
@@ -452,20 +455,15 @@ export class Engine {
       deltaLiteral,
       delta,
     };
-    const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
     if (rule.clause.transforms.length > 0) {
       // Let-only transforms map each solution; they may be recursive.
-      const rows: Row[] = [];
-      runPlan(steps, sources, frame, (solved, premises) => {
-        rows.push({ frame: [...solved], premises: [...premises] });
-        return undefined;
-      });
-      for (const row of applyTransforms(rule.shape, rule.singleAtomBody, rows)) {
+      for (const row of this.#rows(rule, steps, sources)) {
         const values = headValues(rule.shape, row.frame);
         if (values) this.#stage(pending, rule, values);
       }
       return;
     }
+    const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
     runPlan(steps, sources, frame, (solved) => {
       const values = headValues(rule.shape, solved);
       if (values) this.#stage(pending, rule, values);
@@ -473,31 +471,24 @@ export class Engine {
     });
   }
 
-  /** Every head tuple of a rule with transforms, over the current relations. */
-  deriveWithTransforms(rule: CompiledRule): Value[][] {
-    return this.transformRows(rule).flatMap((row) => {
-      const values = headValues(rule.shape, row.frame);
-      return values ? [values] : [];
+  /** A rule's rows after its transforms, over the current relations (explanations bound premises by rank). */
+  transformRows(rule: CompiledRule, maxRank?: number): Row[] {
+    return this.#rows(rule, rule.full, {
+      relation: this.#relationOf,
+      deltaLiteral: -1,
+      delta: NO_DELTA,
+      ...(maxRank === undefined ? {} : { maxRank }),
     });
   }
 
-  transformRows(rule: CompiledRule, maxRank?: number): Row[] {
+  /** Runs a rule's plan and applies its `|>` stages to the solutions. */
+  #rows(rule: CompiledRule, steps: readonly Step[], sources: PlanSources): Row[] {
     const rows: Row[] = [];
     const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
-    runPlan(
-      rule.full,
-      {
-        relation: this.#relationOf,
-        deltaLiteral: -1,
-        delta: NO_DELTA,
-        ...(maxRank === undefined ? {} : { maxRank }),
-      },
-      frame,
-      (solved, premises) => {
-        rows.push({ frame: [...solved], premises: [...premises] });
-        return undefined;
-      },
-    );
+    runPlan(steps, sources, frame, (solved, premises) => {
+      rows.push({ frame: [...solved], premises: [...premises] });
+      return undefined;
+    });
     return applyTransforms(rule.shape, rule.singleAtomBody, rows);
   }
 

@@ -356,27 +356,15 @@ export class Kernel {
           rows: rule.aggregates ? row.premises.length : undefined,
         } as const;
       }
-      const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
-      const prebound = new Set<string>();
-      let consistent = true;
-      rule.clause.head.args.forEach((term, position) => {
-        if (term.kind !== 'var') return;
-        const slot = rule.scope.slotOf.get(term.name);
-        const value = fact.values[position];
-        if (slot === undefined || value === undefined) return;
-        const already = frame[slot];
-        if (already !== undefined && tupleKey([already]) !== tupleKey([value])) consistent = false;
-        frame[slot] = value;
-        prebound.add(term.name);
-      });
-      if (!consistent) continue;
-      const steps = compileBody(rule.clause.body, rule.scope, { prebound });
+      const bound = this.#engine.headBound(rule, fact.values);
+      if (!bound) continue;
+      const { steps, frame } = bound;
       const order = scanOrder(steps);
       let result: { premises: Fact[]; frame: Frame } | undefined;
       runPlan(
         steps,
         {
-          relation: (name) => this.#engine.relation(name),
+          relation: this.#relationOf,
           deltaLiteral: -1,
           delta: [],
           ...(maxRank === undefined ? {} : { maxRank }),

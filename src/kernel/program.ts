@@ -24,7 +24,6 @@ import {
 } from './plan.js';
 
 export type CompiledRule = {
-  readonly id: number;
   readonly clause: Clause;
   readonly predicate: string;
   readonly shape: ClauseShape;
@@ -65,8 +64,6 @@ export type Program = {
   readonly predicates: ReadonlyMap<string, PredicateInfo>;
   readonly rules: readonly CompiledRule[];
   readonly strata: readonly Stratum[];
-  /** Predicates that read each predicate, directly. */
-  readonly readers: ReadonlyMap<string, ReadonlySet<string>>;
 };
 
 const isFact = (clause: Clause): boolean =>
@@ -189,7 +186,6 @@ export function analyzeProgram(units: readonly SourceUnit[]): Program {
       if (literal.kind === 'negation') negated.push(literal.atom.predicate);
     });
     const rule: CompiledRule = {
-      id: rules.length,
       clause,
       predicate: clause.head.predicate,
       shape,
@@ -206,15 +202,7 @@ export function analyzeProgram(units: readonly SourceUnit[]): Program {
   }
 
   const strata = stratify(predicates, rules);
-  const readers = new Map<string, Set<string>>();
-  for (const rule of rules) {
-    for (const name of [...rule.scans.map((scan) => scan.predicate), ...rule.negated]) {
-      const set = readers.get(name) ?? new Set<string>();
-      set.add(rule.predicate);
-      readers.set(name, set);
-    }
-  }
-  return { predicates, rules, strata, readers };
+  return { predicates, rules, strata };
 }
 
 function hasVariable(term: Term): boolean {

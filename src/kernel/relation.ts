@@ -84,10 +84,6 @@ export class Relation {
     return fact;
   }
 
-  clear(): void {
-    this.reset();
-  }
-
   /**
    * Empties the relation and hands back its former facts: a stratum being
    * recomputed compares old and new without copying the old ones first.
