@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { sequentialIds } from '../core/index.js';
-import { type Kernel, loadKernel } from '../kernel/index.js';
+import type { Kernel } from '../kernel/index.js';
 import { createTransducer } from '../perception/index.js';
 import {
   type AtomLoadError,
@@ -22,7 +22,7 @@ import {
   SHIPPED_ATOMS_DIR,
   workspaceFacts,
 } from '../prompt/index.js';
-import { SHIPPED_RULE_FILES } from '../rules/index.js';
+import { loadShippedRules } from '../rules/index.js';
 import { WorkspaceError } from './errors.js';
 
 export type Oriented = PreparedTask & {
@@ -49,7 +49,7 @@ export async function loadWorkspaceSetup(workspaceDir: string): Promise<Workspac
   }
   const own = join(workspace, '.nerdloop');
   const rules = (await isDirectory(join(own, 'rules'))) ? [join(own, 'rules')] : [];
-  const kernel = await loadKernel([...SHIPPED_RULE_FILES, ...rules]);
+  const kernel = await loadShippedRules(rules);
   const atomDirs = [SHIPPED_ATOMS_DIR];
   if (await isDirectory(join(own, 'atoms'))) atomDirs.push(join(own, 'atoms'));
   const { atoms, errors } = await loadAtoms(atomDirs);

@@ -19,5 +19,5 @@ export {
 export * from './compiler/index.js';
 export * from './config/index.js';
 export * from './context/index.js';
-export { type PreparedTask, type PrepareParts, prepareTask } from './prepare.js';
+export { orientIntent, type PreparedTask, type PrepareParts, prepareTask } from './prepare.js';
 export { workspaceFacts } from './world.js';

@@ -12,7 +12,7 @@ import {
   type TransduceNote,
   type Transducer,
 } from '../perception/index.js';
-import type { CompiledPrompt, PromptCompiler } from './compiler/index.js';
+import type { CompilationContext, CompiledPrompt, PromptCompiler } from './compiler/index.js';
 import type { AgentConfig, ConfigFactory } from './config/index.js';
 import { buildCompilationContext } from './context/index.js';
 
@@ -32,6 +32,24 @@ export type PrepareParts = {
   readonly configFactory: ConfigFactory;
 };
 
+/**
+ * ORIENT: the intent and the world facts go into the kernel; the AgentConfig
+ * and the compilation context are read back. The loop's orient stage and
+ * `prepareTask` both run exactly this.
+ */
+export function orientIntent(
+  parts: Pick<PrepareParts, 'kernel' | 'configFactory'>,
+  intent: Intent,
+  task: string,
+  world: readonly FactInput[],
+): { config: AgentConfig; context: CompilationContext } {
+  parts.kernel.assert(intentToFact(intent));
+  for (const fact of world) parts.kernel.assert(fact);
+  const config = parts.configFactory.configFor(intent.id);
+  const context = buildCompilationContext(parts.kernel, intent, { task, model: config.model });
+  return { config, context };
+}
+
 export async function prepareTask(
   parts: PrepareParts,
   task: string,
@@ -41,10 +59,7 @@ export async function prepareTask(
     task,
     options.signal ? { signal: options.signal } : {},
   );
-  parts.kernel.assert(intentToFact(intent));
-  for (const fact of options.world ?? []) parts.kernel.assert(fact);
-  const config = parts.configFactory.configFor(intent.id);
-  const context = buildCompilationContext(parts.kernel, intent, { task, model: config.model });
+  const { config, context } = orientIntent(parts, intent, task, options.world ?? []);
   const prompt = parts.compiler.compile(context, { budget: config.promptBudget });
   const routing = parts.kernel.explain({
     predicate: 'persona',

@@ -15,6 +15,7 @@ import {
   createConfigFactory,
   createPromptCompiler,
   type PromptAtom,
+  type PromptCompiler,
 } from '../../prompt/index.js';
 import { loadShippedRules } from '../../rules/index.js';
 import { createVirtualStore } from '../../store/index.js';
@@ -34,7 +35,11 @@ export type LoopTaskOptions = {
 
 /** A TaskFunction whose tasks run through the loop; a run that does not end `done` fails the task. */
 export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
+  // One compiler for every task: its atom table and prompt cache are shared;
+  // made on first use so bad atoms still fail the task that meets them.
+  let compiler: PromptCompiler | undefined;
   return async ({ task, persona, history }, { signal }) => {
+    compiler ??= createPromptCompiler({ atoms: options.atoms });
     // Each task gets its own kernel: routing facts of one agent's intents must
     // not leak into another's decisions.
     const kernel = await loadShippedRules([...(options.rules ?? [])]);
@@ -44,7 +49,7 @@ export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
       store,
       model: options.model,
       transducer: createTransducer(),
-      compiler: createPromptCompiler({ atoms: options.atoms }),
+      compiler,
       configFactory: createConfigFactory(kernel, options.configLayers),
       history: history.flatMap((entry): ChatMessage[] =>
         entry.role === 'user' || entry.role === 'assistant'

@@ -23,17 +23,12 @@ import {
 } from '../../../machines/loop.contracts.js';
 import type { Kernel } from '../../kernel/index.js';
 import type { ChatModel } from '../../llm/index.js';
-import {
-  type Intent,
-  intentSchema,
-  intentToFact,
-  type Transducer,
-} from '../../perception/index.js';
+import { type Intent, intentSchema, type Transducer } from '../../perception/index.js';
 import {
   type AgentConfig,
-  buildCompilationContext,
   type CompilationContext,
   type ConfigFactory,
+  orientIntent,
   type PromptCompiler,
   workspaceFacts,
 } from '../../prompt/index.js';
@@ -107,18 +102,12 @@ export function createStageActors(parts: StageParts, run: RunState) {
       return checked('observe', schemas.observe, intent);
     }),
 
-    // The same steps as `prepareTask`, split at the stage boundary: ORIENT asserts
-    // and reads back the kernel, JIT compiles.
+    // `prepareTask`'s steps split at the stage boundary: ORIENT asserts and reads
+    // back the kernel (orientIntent), JIT compiles.
     orient: fromPromise<unknown, OrientInput>(async ({ input, signal }) => {
       const intent = intentSchema.parse(input.intent);
       const world = await workspaceFacts(parts.store.workspace.root, { signal });
-      parts.kernel.assert(intentToFact(intent));
-      for (const fact of world) parts.kernel.assert(fact);
-      const config = parts.configFactory.configFor(intent.id);
-      const context = buildCompilationContext(parts.kernel, intent, {
-        task: input.task,
-        model: config.model,
-      });
+      const { config, context } = orientIntent(parts, intent, input.task, world);
       const orientation = new Orientation(intent, config, context);
       run.orientation = orientation;
       return checked('orient', schemas.orient, orientation);

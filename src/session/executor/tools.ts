@@ -37,14 +37,8 @@ async function runToolCall(call: ToolCall, options: ToolBatchOptions): Promise<L
     signal: options.signal,
     callId: call.id,
   });
-  return outcome.ok
-    ? { callId: outcome.callId, tool: outcome.tool, ok: true, result: outcome.result }
-    : {
-        callId: outcome.callId,
-        tool: outcome.tool,
-        ok: false,
-        error: { code: outcome.error.code, message: outcome.error.message },
-      };
+  // A ToolOutcome is already a LoopToolResult (the loop's contract mirrors the store's).
+  return outcome;
 }
 
 function refusal(call: ToolCall, code: string, message: string): LoopToolResult {
