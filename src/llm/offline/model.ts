@@ -1,7 +1,7 @@
 /** The offline ChatModel: one planning step per call, as a completion or a stream. */
 import { Observable } from 'rxjs';
 import { describeUnknownError } from '../../core/index.js';
-import { LlmCancelled } from '../errors.js';
+import { cancelledError, throwIfAborted } from '../abort.js';
 import {
   type ChatMessage,
   type ChatModel,
@@ -64,7 +64,7 @@ export function createOfflineModel(options: OfflineModelOptions = {}): ChatModel
         for (const delta of deltas) {
           if (subscriber.closed) return;
           if (request.signal?.aborted) {
-            subscriber.error(cancelled());
+            subscriber.error(cancelledError(request.signal));
             return;
           }
           subscriber.next(delta);
@@ -117,12 +117,4 @@ function validMessages(messages: readonly unknown[]): { messages: ChatMessage[];
     if (parsed.success) valid.push(parsed.data);
   }
   return { messages: valid, invalid: messages.length - valid.length };
-}
-
-function cancelled(): LlmCancelled {
-  return new LlmCancelled('the offline model call was aborted');
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw cancelled();
 }

@@ -4,6 +4,7 @@
  * `src/store/command/tool.ts`). A call's key (name + canonical arguments) is
  * how a later step recognises that it already asked for something.
  */
+import { canonicalJsonText } from '../../core/index.js';
 export const TOOL = {
   listFiles: 'list_files',
   readFile: 'read_file',
@@ -51,19 +52,7 @@ export function plannedKey(call: PlannedCall): string {
 
 /** Stable across key order, so a re-serialised call still matches. */
 export function callKey(name: string, args: unknown): string {
-  return `${name} ${canonicalJson(args)}`;
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, inner]) => inner !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  return `${name} ${canonicalJsonText(args)}`;
 }
 
 /** How a call is shown in answers and notes: `read_file(src/a.ts)`. */

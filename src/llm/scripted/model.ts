@@ -4,9 +4,9 @@
  * and a script that is not used up is a failure the test can assert.
  */
 import { concatMap, defer, from, type Observable } from 'rxjs';
+import { raceAbort, throwIfAborted } from '../abort.js';
 import { LlmScriptError } from '../errors.js';
 import type { ChatModel, Completion, CompletionRequest, StreamDelta } from '../port.js';
-import { raceAbort, throwIfAborted } from './abort.js';
 import { completionDeltas } from './deltas.js';
 import { describeRequest } from './describe.js';
 import { replyToCompletion, type Script, type ScriptReply, type ScriptStep } from './script.js';

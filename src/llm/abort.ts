@@ -1,6 +1,6 @@
-/** How every adapter in this folder and its wrappers turn an AbortSignal into the port's error. */
-import { describeUnknownError } from '../../core/index.js';
-import { LlmCancelled } from '../errors.js';
+/** How every model adapter and wrapper turns an AbortSignal into the port's error. */
+import { describeUnknownError } from '../core/index.js';
+import { LlmCancelled } from './errors.js';
 
 export function cancelledError(signal: AbortSignal): LlmCancelled {
   return new LlmCancelled(`the call was cancelled: ${describeUnknownError(signal.reason)}`, {
