@@ -10,9 +10,10 @@
  */
 import { createOfflineModel, type OfflineModelOptions } from './offline/index.js';
 import {
+  createOpenAiModel,
   DEFAULT_OPENAI_MODEL,
   type Env,
-  fromEnv,
+  OPENAI_API_URL,
   type OpenAiModelOptions,
 } from './openai/index.js';
 import type { ChatModel } from './port.js';
@@ -20,12 +21,7 @@ import type { ChatModel } from './port.js';
 /** Sent as the API key when only `OPENAI_BASE_URL` is set; servers without auth ignore it. */
 export const PLACEHOLDER_API_KEY = 'sk-no-key-required';
 
-/**
- * OpenAI's own endpoint, passed explicitly when no base URL is configured:
- * left out, the SDK would read `process.env.OPENAI_BASE_URL` itself, even
- * when `env` was given.
- */
-export const OPENAI_API_URL = 'https://api.openai.com/v1';
+export { OPENAI_API_URL };
 
 export type ModelSource = 'openai' | 'offline';
 
@@ -107,7 +103,8 @@ export function createModelFromEnv(options: ModelFromEnvOptions = {}): ModelSele
     apiKey: apiKey?.value ?? PLACEHOLDER_API_KEY,
     model: model?.value,
   };
-  const chosen = fromEnv({ ...explicit, env });
+  // Everything the environment could add is already in `explicit`.
+  const chosen = createOpenAiModel(explicit);
 
   const name = model?.value ?? DEFAULT_OPENAI_MODEL;
   const modelPart =

@@ -4,6 +4,7 @@ export { createOpenAiModel } from './model.js';
 export {
   DEFAULT_OPENAI_MODEL,
   InvalidOpenAiOptionsError,
+  OPENAI_API_URL,
   type OpenAiModelOptions,
 } from './options.js';
 export {

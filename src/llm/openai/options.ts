@@ -7,6 +7,12 @@ import { clockSleep, DEFAULT_RETRY, type RetryOptions, type Sleep } from './retr
 
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 
+/**
+ * OpenAI's own endpoint, always passed explicitly: left out, the SDK reads
+ * `process.env.OPENAI_BASE_URL` itself, behind the caller's back.
+ */
+export const OPENAI_API_URL = 'https://api.openai.com/v1';
+
 export type OpenAiModelOptions = {
   /** Default: the SDK's, `https://api.openai.com/v1`. */
   readonly baseURL?: string;
@@ -74,8 +80,7 @@ export function resolveSettings(options: OpenAiModelOptions): Settings {
   return {
     client: {
       apiKey: options.apiKey,
-      // Always explicit: left out, the SDK reads process.env.OPENAI_BASE_URL behind the caller's back.
-      baseURL: options.baseURL ?? 'https://api.openai.com/v1',
+      baseURL: options.baseURL ?? OPENAI_API_URL,
       // The SDK would also read these from process.env; nerdloop's configuration is explicit.
       organization: null,
       project: null,
