@@ -4,8 +4,12 @@
  * have the same key, whatever order their objects' keys were written in;
  * the AbortSignal and tool descriptions and zod internals are left out.
  */
-import { createHash } from 'node:crypto';
-import { canonicalJsonText, type JsonValue, toCanonicalJson } from '../../core/index.js';
+import {
+  canonicalDigest,
+  canonicalJsonText,
+  type JsonValue,
+  toCanonicalJson,
+} from '../../core/index.js';
 import { type CompletionRequest, toolJsonSchema } from '../port.js';
 
 export { canonicalJsonText, type JsonValue, toCanonicalJson };
@@ -24,7 +28,5 @@ export function canonicalRequest(request: CompletionRequest): JsonValue {
 
 /** sha256 (hex) of the canonical request's JSON. */
 export function requestKey(request: CompletionRequest): string {
-  return createHash('sha256')
-    .update(canonicalJsonText(canonicalRequest(request)))
-    .digest('hex');
+  return canonicalDigest(canonicalRequest(request));
 }

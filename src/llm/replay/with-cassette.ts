@@ -4,6 +4,7 @@
  */
 import { concatMap, defer, from, type Observable, of } from 'rxjs';
 import { z } from 'zod';
+import { canonicalDigest } from '../../core/index.js';
 import { LlmBadResponse, LlmCassetteMiss } from '../errors.js';
 import {
   type ChatModel,
@@ -13,7 +14,7 @@ import {
   type StreamDelta,
 } from '../port.js';
 import { completionDeltas, describeRequest, throwIfAborted } from '../scripted/index.js';
-import { canonicalRequest, requestKey } from './canonical.js';
+import { canonicalRequest, type JsonValue } from './canonical.js';
 import { type Cassette, openCassette } from './cassette.js';
 
 /**
@@ -62,12 +63,11 @@ export function withCassette(model: ChatModel, options: CassetteOptions): ChatMo
 
   async function record(
     cassette: Cassette,
-    key: string,
-    request: CompletionRequest,
+    keyed: Keyed,
     completion: Completion,
   ): Promise<Completion> {
     const valid = validated(completion);
-    await cassette.record({ key, request: canonicalRequest(request), completion: valid });
+    await cassette.record({ key: keyed.key, request: keyed.canonical, completion: valid });
     return valid;
   }
 
@@ -87,35 +87,43 @@ export function withCassette(model: ChatModel, options: CassetteOptions): ChatMo
   return {
     id: model.id,
     async complete(request) {
-      const key = requestKey(request);
-      const replayed = await lookup(request, key);
+      const keyed = keyOf(request);
+      const replayed = await lookup(request, keyed.key);
       if (replayed !== null) return replayed;
       const completion = await model.complete(request);
-      return record(await open(), key, request, completion);
+      return record(await open(), keyed, completion);
     },
     stream(request): Observable<StreamDelta> {
       return defer(() => {
-        const key = requestKey(request);
-        return from(lookup(request, key)).pipe(
+        const keyed = keyOf(request);
+        return from(lookup(request, keyed.key)).pipe(
           concatMap((replayed) =>
-            replayed !== null ? from(completionDeltas(replayed)) : recordStream(request, key),
+            replayed !== null ? from(completionDeltas(replayed)) : recordStream(request, keyed),
           ),
         );
       });
     },
   };
 
-  function recordStream(request: CompletionRequest, key: string): Observable<StreamDelta> {
+  function recordStream(request: CompletionRequest, keyed: Keyed): Observable<StreamDelta> {
     return model.stream(request).pipe(
       concatMap((delta) => {
         if (delta.type !== 'done') return of(delta);
         // `done` waits for the write, so a consumer that saw it can rely on the cassette holding it.
         return from(
           open()
-            .then((cassette) => record(cassette, key, request, delta.completion))
+            .then((cassette) => record(cassette, keyed, delta.completion))
             .then((completion): StreamDelta => ({ type: 'done', completion })),
         );
       }),
     );
   }
+}
+
+/** A request's canonical form and its key, computed once per call (tools' JSON Schemas are not free). */
+type Keyed = { readonly canonical: JsonValue; readonly key: string };
+
+function keyOf(request: CompletionRequest): Keyed {
+  const canonical = canonicalRequest(request);
+  return { canonical, key: canonicalDigest(canonical) };
 }
