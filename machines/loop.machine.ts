@@ -15,7 +15,7 @@
  * stop the loop only when it would go on, so a final answer is always kept.
  */
 import { assign, emit, enqueueActions, fromPromise, type ParameterizedObject, setup } from 'xstate';
-import { canonicalJsonText, describeUnknownError } from '../src/core/index.js';
+import { canonicalJsonText, describeUnknownError, toolResultText } from '../src/core/index.js';
 import type {
   CallModelInput,
   ChatMessage,
@@ -543,16 +543,8 @@ export function answerCalls(
   );
 }
 
-/** The tool message's content, as the VirtualStore's `toolOutcomeContent` writes it. */
-export function toolResultContent(result: LoopToolResult): string {
-  try {
-    return JSON.stringify(result.ok ? result.result : { error: result.error }) ?? 'null';
-  } catch (error) {
-    return JSON.stringify({
-      error: { code: 'store_unserializable_result', message: describeUnknownError(error) },
-    });
-  }
-}
+/** The tool message's content: the same text the VirtualStore's `toolOutcomeContent` writes. */
+export const toolResultContent: (result: LoopToolResult) => string = toolResultText;
 
 /** The stuck check's history after this batch: only as long as the check looks back. */
 function nextRecentCalls(context: LoopContext, results: readonly LoopToolResult[]): RecentCall[] {

@@ -12,3 +12,4 @@ export {
   systemClock,
 } from './clock.js';
 export { describeUnknownError, NerdloopError } from './errors.js';
+export { type ToolResultLike, toolResultText } from './tool-result-text.js';

@@ -11,6 +11,7 @@ import {
   describeUnknownError,
   type IdGenerator,
   NerdloopError,
+  toolResultText,
 } from '../core/index.js';
 import type { ToolDefinition } from '../llm/port.js';
 import type { StoreEvent } from './events.js';
@@ -268,16 +269,7 @@ export class VirtualStore {
 }
 
 /** What the model gets back as the tool message's content. */
-export function toolOutcomeContent(outcome: ToolOutcome): string {
-  try {
-    return JSON.stringify(outcome.ok ? outcome.result : { error: outcome.error }) ?? 'null';
-  } catch (error) {
-    // A result JSON cannot hold (a bigint, a cycle) still reaches the model, as an error.
-    return JSON.stringify({
-      error: { code: 'store_unserializable_result', message: describeUnknownError(error) },
-    });
-  }
-}
+export const toolOutcomeContent: (outcome: ToolOutcome) => string = toolResultText;
 
 const TOOL_NAME = /^[a-z][a-z0-9_]*$/;
 
