@@ -15,6 +15,7 @@ import {
 import type { CompilationContext, CompiledPrompt, PromptCompiler } from './compiler/index.js';
 import type { AgentConfig, ConfigFactory } from './config/index.js';
 import { buildCompilationContext } from './context/index.js';
+import { replaceWorldFacts } from './world.js';
 
 export type PreparedTask = {
   readonly intent: Intent;
@@ -35,7 +36,8 @@ export type PrepareParts = {
 /**
  * ORIENT: the intent and the world facts go into the kernel; the AgentConfig
  * and the compilation context are read back. The loop's orient stage and
- * `prepareTask` both run exactly this.
+ * `prepareTask` both run exactly this. The world replaces the one the last
+ * ORIENT in this kernel asserted, so a file deleted since is no longer seen.
  */
 export function orientIntent(
   parts: Pick<PrepareParts, 'kernel' | 'configFactory'>,
@@ -44,7 +46,7 @@ export function orientIntent(
   world: readonly FactInput[],
 ): { config: AgentConfig; context: CompilationContext } {
   parts.kernel.assert(intentToFact(intent));
-  for (const fact of world) parts.kernel.assert(fact);
+  replaceWorldFacts(parts.kernel, world);
   const config = parts.configFactory.configFor(intent.id);
   const context = buildCompilationContext(parts.kernel, intent, { task, model: config.model });
   return { config, context };

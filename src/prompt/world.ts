@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type FactInput, stringValue } from '../kernel/index.js';
+import { type FactInput, type Kernel, show, stringValue } from '../kernel/index.js';
 import { createWorkspace, listFilesTool } from '../store/index.js';
 
 export async function workspaceFacts(
@@ -48,4 +48,30 @@ async function packageScripts(root: string): Promise<FactInput[]> {
     predicate: 'package_script',
     args: [stringValue(name), stringValue(command)],
   }));
+}
+
+/**
+ * The world facts each kernel holds from the last `replaceWorldFacts`: only
+ * those that call added, so a fact that was there already (from a rule file,
+ * or asserted by someone else) is never taken away. Keyed by the kernel
+ * because the kernel is what holds them: an Executor orients many runs in one
+ * kernel, and each run's world is a new snapshot of the workspace.
+ */
+const heldWorlds = new WeakMap<Kernel, ReadonlyMap<string, FactInput>>();
+
+const factKey = (fact: FactInput): string => `${fact.predicate}(${fact.args.map(show).join(',')})`;
+
+/**
+ * Makes `facts` the kernel's world: the facts the previous call asserted and
+ * `facts` lacks are retracted (a deleted file no longer `file_exists`), the
+ * new ones asserted. Facts in both stay put, so nothing derived from them is
+ * recomputed.
+ */
+export function replaceWorldFacts(kernel: Kernel, facts: readonly FactInput[]): void {
+  const previous = heldWorlds.get(kernel) ?? new Map<string, FactInput>();
+  const next = new Map(facts.map((fact) => [factKey(fact), fact]));
+  for (const [key, fact] of previous) if (!next.has(key)) kernel.retract(fact);
+  const held = new Map<string, FactInput>();
+  for (const [key, fact] of next) if (previous.has(key) || kernel.assert(fact)) held.set(key, fact);
+  heldWorlds.set(kernel, held);
 }

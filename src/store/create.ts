@@ -1,11 +1,5 @@
 /** Builds a VirtualStore with nerdloop's defaults: the shipped rules, every tool, a sandboxed workspace. */
-import {
-  type Clock,
-  type IdGenerator,
-  NerdloopError,
-  randomIds,
-  systemClock,
-} from '../core/index.js';
+import { type Clock, type IdGenerator, randomIds, systemClock } from '../core/index.js';
 import type { Kernel } from '../kernel/index.js';
 import { fileSystemRealpath, loadShippedRules } from '../rules/index.js';
 import { runCommandTool } from './command/index.js';
@@ -13,6 +7,7 @@ import type { ApprovalHook } from './gate/approval.js';
 import type { AuditSink } from './gate/audit.js';
 import { PolicyGate } from './gate/gate.js';
 import type { StoreModeInit } from './gate/modes.js';
+import { checkPersona } from './gate/persona.js';
 import { createWorkspace, type SandboxOptions } from './sandbox/index.js';
 import type { AnyStoreTool } from './tool.js';
 import { fileTools } from './tools/index.js';
@@ -21,7 +16,7 @@ import { VirtualStore } from './virtual-store.js';
 export type VirtualStoreOptions = {
   /** The workspace root: an existing directory. */
   readonly root: string;
-  /** The persona of the agent using the store: the constitution judges by it. */
+  /** The persona of the agent using the store: the constitution judges by it, unless a call names another. */
   readonly persona: string;
   /** Sandbox × approval; default `workspace-write` × `never`. */
   readonly mode?: StoreModeInit;
@@ -40,16 +35,10 @@ export type VirtualStoreOptions = {
 
 export const defaultTools: readonly AnyStoreTool[] = [...fileTools, runCommandTool];
 
-export class InvalidPersonaError extends NerdloopError {
-  readonly code = 'store_invalid_persona';
-}
+export { InvalidPersonaError } from './gate/persona.js';
 
 export async function createVirtualStore(options: VirtualStoreOptions): Promise<VirtualStore> {
-  // The persona becomes a Mangle name (`/coder`) in every policy decision.
-  if (!/^[a-z][a-z0-9_]*$/.test(options.persona))
-    throw new InvalidPersonaError(
-      `persona ${JSON.stringify(options.persona)} must be a lowercase name like coder or tester`,
-    );
+  checkPersona(options.persona);
   const workspace = await createWorkspace(options.root, options.sandbox);
   const kernel = options.kernel ?? (await loadShippedRules());
   const clock = options.clock ?? systemClock;

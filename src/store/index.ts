@@ -31,6 +31,8 @@ export {
   type ActionClass,
   type ApprovalPolicy,
   approvalPolicySchema,
+  type CallMode,
+  callModeSchema,
   classify,
   HARD_REASONS,
   type SandboxMode,
@@ -38,6 +40,7 @@ export {
   type StoreModeInit,
   sandboxModeSchema,
   storeModeSchema,
+  tightenMode,
 } from './gate/modes.js';
 export * from './sandbox/index.js';
 export type {
@@ -50,6 +53,7 @@ export type {
 } from './tool.js';
 export * from './tools/index.js';
 export {
+  type CallOptions,
   DuplicateToolError,
   InvalidToolError,
   type ToolOutcome,

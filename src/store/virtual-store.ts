@@ -17,6 +17,7 @@ import type { ToolDefinition } from '../llm/port.js';
 import type { StoreEvent } from './events.js';
 import { type AuditEntry, AuditLog, type AuditSink, digestArgs } from './gate/audit.js';
 import type { GateDecision, PolicyGate } from './gate/gate.js';
+import type { CallMode } from './gate/modes.js';
 import type { AnyStoreTool, Workspace } from './tool.js';
 
 export type ToolOutcome =
@@ -27,6 +28,20 @@ export type ToolOutcome =
       readonly ok: false;
       readonly error: { readonly code: string; readonly message: string };
     };
+
+export type CallOptions = {
+  /** Aborts the tool, and the approval question if one is open. */
+  readonly signal?: AbortSignal;
+  /** The id events and the audit log use; default: `ids('call')`. */
+  readonly callId?: string;
+  /**
+   * Who is acting in this call, when not the store's persona: one store
+   * serves an Executor whose tasks route to different personas.
+   */
+  readonly persona?: string;
+  /** Makes the store's mode stricter for this call (never looser), axis by axis. */
+  readonly mode?: CallMode;
+};
 
 export type VirtualStoreParts = {
   readonly workspace: Workspace;
@@ -83,11 +98,7 @@ export class VirtualStore {
    * world did: unknown tools, invalid arguments, denials and tool failures all
    * come back as `{ ok: false, error }`.
    */
-  async call(
-    name: string,
-    args: unknown,
-    options: { signal?: AbortSignal; callId?: string } = {},
-  ): Promise<ToolOutcome> {
+  async call(name: string, args: unknown, options: CallOptions = {}): Promise<ToolOutcome> {
     const callId = options.callId ?? this.#ids('call');
     const signal = options.signal ?? new AbortController().signal;
     const started = this.#clock.now();
@@ -127,6 +138,8 @@ export class VirtualStore {
         args: parsed.data,
         action: tool.action(parsed.data),
         signal,
+        persona: options.persona,
+        mode: options.mode,
       });
     } catch (error) {
       // A policy that cannot decide denies: failing open would be the worst outcome.

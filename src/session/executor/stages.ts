@@ -3,7 +3,9 @@
  * parses what it resolves with through `loopStageOutputSchemas`, so a bad
  * output fails that stage (the machine trusts its actors). Every actor hands
  * XState's `signal` on, so a timeout or CANCEL aborts model requests and kills
- * commands instead of leaving them running.
+ * commands instead of leaving them running. The routed AgentConfig steers the
+ * rest of the run: the model call's temperature, and each tool call's persona,
+ * policy and timeout.
  */
 import { fromPromise } from 'xstate';
 import type { z } from 'zod';
@@ -21,6 +23,7 @@ import {
   type OrientInput,
   type RespondInput,
 } from '../../../machines/loop.contracts.js';
+import { type Clock, systemClock } from '../../core/index.js';
 import type { Kernel } from '../../kernel/index.js';
 import type { ChatModel } from '../../llm/index.js';
 import { type Intent, intentSchema, type Transducer } from '../../perception/index.js';
@@ -46,6 +49,8 @@ export type StageParts = {
   /** The caller's own limits: each caps the AgentConfig's. */
   readonly limits: LoopLimitsInit;
   readonly toolConcurrency: number;
+  /** Times each tool call's `toolTimeoutMs`; default: the system clock. */
+  readonly clock?: Clock;
 };
 
 /** What one run learned along the way, for its result and for later stages. */
@@ -88,6 +93,13 @@ function checked<Schema extends z.ZodType>(
   throw new StageOutputError(`${stage} returned an invalid output: ${problems}`, {
     details: { stage, issues: parsed.error.issues },
   });
+}
+
+/** This run's AgentConfig; the stages after ORIENT cannot run without it. */
+function routedConfig(run: RunState, stage: LoopStage): AgentConfig {
+  if (run.orientation === null)
+    throw new StageInputError(`${stage} ran before this run's orient stage routed the task`);
+  return run.orientation.config;
 }
 
 /** The caller's cap wins when it is tighter than the config's. */
@@ -133,9 +145,17 @@ export function createStageActors(parts: StageParts, run: RunState) {
     }),
 
     callModel: fromPromise<Completion, CallModelInput>(async ({ input, signal }) => {
+      const config = routedConfig(run, 'callModel');
       const offered = new Set(input.tools);
       const tools = parts.store.definitions().filter((tool) => offered.has(tool.name));
-      const completion = await parts.model.complete({ messages: input.messages, tools, signal });
+      // Not `config.model`: the shipped defaults always name one, and sending it
+      // would override the model the ChatModel was built for (NERDLOOP_MODEL, --model).
+      const completion = await parts.model.complete({
+        messages: input.messages,
+        tools,
+        temperature: config.temperature,
+        signal,
+      });
       return checked('callModel', schemas.callModel, completion);
     }),
 
@@ -143,6 +163,8 @@ export function createStageActors(parts: StageParts, run: RunState) {
       const results = await runToolBatch(input.calls, {
         store: parts.store,
         offered: run.offered,
+        config: routedConfig(run, 'executeTools'),
+        clock: parts.clock ?? systemClock,
         concurrency: parts.toolConcurrency,
         signal,
       });

@@ -1,18 +1,35 @@
 /**
  * EXECUTE: a batch of tool calls through the VirtualStore, a few at a time,
  * answered in call order. Nothing here throws for what the model asked: bad
- * arguments and tools it was not offered come back to it as tool errors.
+ * arguments, tools it was not offered and calls that ran out of time come back
+ * to it as tool errors.
  */
 import type { LoopToolResult, ToolCall } from '../../../machines/loop.contracts.js';
+import { type Clock, NerdloopError, toolResultText } from '../../core/index.js';
+import type { AgentConfig } from '../../prompt/index.js';
 import type { VirtualStore } from '../../store/index.js';
 
 export const DEFAULT_TOOL_CONCURRENCY = 4;
+
+/** A tool call that outlived its AgentConfig's `toolTimeoutMs`; the model gets it as a tool error. */
+export class ToolTimeoutError extends NerdloopError {
+  readonly code = 'loop_tool_timeout';
+}
 
 export type ToolBatchOptions = {
   readonly store: VirtualStore;
   /** The names the model was offered this run; a call to any other tool is refused. */
   readonly offered: ReadonlySet<string>;
+  /**
+   * The run's AgentConfig: the store judges each call as its persona, under
+   * its policy (which can only tighten the store's own mode), and each call
+   * gets `toolTimeoutMs`.
+   */
+  readonly config: Pick<AgentConfig, 'persona' | 'policy' | 'toolTimeoutMs'>;
+  /** Times `toolTimeoutMs`: the Executor's clock, so a simulated one drives it in tests. */
+  readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
   readonly concurrency: number;
+  /** The run's signal (timeout, CANCEL): it aborts every call. */
   readonly signal: AbortSignal;
 };
 
@@ -33,12 +50,59 @@ async function runToolCall(call: ToolCall, options: ToolBatchOptions): Promise<L
       'loop_tool_not_offered',
       `${call.name} is not among the tools offered for this task (${[...options.offered].join(', ') || 'none'})`,
     );
-  const outcome = await options.store.call(call.name, call.arguments, {
-    signal: options.signal,
-    callId: call.id,
-  });
-  // A ToolOutcome is already a LoopToolResult (the loop's contract mirrors the store's).
-  return outcome;
+  const { config } = options;
+  const deadline = callDeadline(options.signal, config.toolTimeoutMs, options.clock);
+  try {
+    const outcome = await options.store.call(call.name, call.arguments, {
+      signal: deadline.signal,
+      callId: call.id,
+      persona: config.persona,
+      mode: config.policy,
+    });
+    // The store answers once the tool has stopped (run_command kills its process
+    // group on abort). A run that was cancelled keeps the store's own outcome.
+    if (deadline.expired && !options.signal.aborted) {
+      const timeout = new ToolTimeoutError(
+        `${call.name} did not finish within its ${config.toolTimeoutMs} ms limit (toolTimeoutMs) and was stopped; what it returned: ${toolResultText(outcome)}`,
+        { details: { tool: call.name, toolTimeoutMs: config.toolTimeoutMs } },
+      );
+      return refusal(call, timeout.code, timeout.message);
+    }
+    // A ToolOutcome is already a LoopToolResult (the loop's contract mirrors the store's).
+    return outcome;
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/**
+ * The run's signal combined with a timer of `ms` on `clock`. Built by hand
+ * rather than with `AbortSignal.timeout`, which only the real clock drives.
+ */
+function callDeadline(
+  run: AbortSignal,
+  ms: number,
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>,
+): { readonly signal: AbortSignal; readonly expired: boolean; dispose(): void } {
+  const controller = new AbortController();
+  let expired = false;
+  const onRunAbort = () => controller.abort(run.reason);
+  if (run.aborted) onRunAbort();
+  else run.addEventListener('abort', onRunAbort, { once: true });
+  const timer = clock.setTimeout(() => {
+    expired = true;
+    controller.abort(new ToolTimeoutError(`the tool call ran out of its ${ms} ms`));
+  }, ms);
+  return {
+    signal: controller.signal,
+    get expired() {
+      return expired;
+    },
+    dispose() {
+      clock.clearTimeout(timer);
+      run.removeEventListener('abort', onRunAbort);
+    },
+  };
 }
 
 function refusal(call: ToolCall, code: string, message: string): LoopToolResult {

@@ -9,13 +9,17 @@ import { decide, type World } from '../../rules/index.js';
 import type { ApprovalHook } from './approval.js';
 import {
   type ActionClass,
+  type CallMode,
+  callModeSchema,
   classify,
   HARD_REASONS,
   type StoreMode,
   type StoreModeInit,
   sandboxAllows,
   storeModeSchema,
+  tightenMode,
 } from './modes.js';
+import { checkPersona } from './persona.js';
 
 export class InvalidStoreModeError extends NerdloopError {
   readonly code = 'store_invalid_mode';
@@ -38,6 +42,10 @@ export type GateRequest = {
   /** The action as the constitution sees it. */
   readonly action: { readonly action: string; readonly target: string; readonly payload: string };
   readonly signal: AbortSignal;
+  /** Who is acting in this call; default: the gate's persona. */
+  readonly persona?: string;
+  /** Limits the gate's mode for this call: each axis given can only make it stricter. */
+  readonly mode?: CallMode;
 };
 
 export type PolicyGateOptions = {
@@ -50,6 +58,7 @@ export type PolicyGateOptions = {
 };
 
 export class PolicyGate {
+  /** The mode every call gets, unless the call's own `mode` is stricter. */
   readonly mode: StoreMode;
   readonly #options: PolicyGateOptions;
 
@@ -75,7 +84,23 @@ export class PolicyGate {
     return classify(action);
   }
 
+  /** The persona and mode one call is judged by: the gate's, as the request narrows them. */
+  #callTerms(request: GateRequest): { persona: string; mode: StoreMode } {
+    const limit = request.mode === undefined ? undefined : callModeSchema.safeParse(request.mode);
+    if (limit !== undefined && !limit.success)
+      throw new InvalidStoreModeError(
+        `invalid call mode: ${limit.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      );
+    return {
+      persona:
+        request.persona === undefined ? this.#options.persona : checkPersona(request.persona),
+      mode: tightenMode(this.mode, limit?.data),
+    };
+  }
+
+  /** Throws only for a bad call persona or mode; the store turns that into a `/policy_error` denial. */
   async decide(request: GateRequest): Promise<GateDecision> {
+    const { persona, mode } = this.#callTerms(request);
     const kind = this.#classify(request.action.action);
     // The constitution always runs: an approval may lift the sandbox's limit,
     // never a hard reason the rules found.
@@ -87,7 +112,7 @@ export class PolicyGate {
         target: request.action.target,
         payload: request.action.payload,
         time: Math.floor(this.#options.clock.now()),
-        persona: this.#options.persona,
+        persona,
       },
       this.#options.world,
       { explain: true },
@@ -101,23 +126,23 @@ export class PolicyGate {
     const reasons = verdict.permitted ? [] : [...verdict.reasons];
     const hard = reasons.some((reason) => HARD_REASONS.has(reason));
     if (hard) return { verdict: 'denied', reasons, explanation };
-    if (!sandboxAllows(this.mode.sandbox, kind)) {
+    if (!sandboxAllows(mode.sandbox, kind)) {
       const sandbox = [...reasons, '/sandbox_read_only'];
       const why = `the sandbox is read-only: ${request.tool} ${kind === 'write' ? 'writes' : 'runs commands'}\n${explanation}`;
-      if (this.mode.approval === 'never')
+      if (mode.approval === 'never')
         return { verdict: 'denied', reasons: sandbox, explanation: why };
       return this.#ask(request, sandbox, why);
     }
     if (verdict.permitted) {
-      if (this.mode.approval === 'always' && kind !== 'read') {
+      if (mode.approval === 'always' && kind !== 'read') {
         return this.#ask(request, ['/approval_always'], explanation);
       }
       return { verdict: 'permitted', reasons: [], explanation };
     }
     // Full access lifts the constitution's soft limits, never the hard ones.
-    if (this.mode.sandbox === 'full-access')
+    if (mode.sandbox === 'full-access')
       return { verdict: 'permitted', reasons, explanation: `full access: ${explanation}` };
-    if (this.mode.approval === 'never') return { verdict: 'denied', reasons, explanation };
+    if (mode.approval === 'never') return { verdict: 'denied', reasons, explanation };
     return this.#ask(request, reasons, explanation);
   }
 

@@ -17,6 +17,37 @@ export const storeModeSchema = z.object({
 export type StoreMode = z.output<typeof storeModeSchema>;
 export type StoreModeInit = z.input<typeof storeModeSchema>;
 
+/**
+ * A per-call limit on the mode: each axis given can only make the store's own
+ * mode stricter, never looser, so a caller (a run's AgentConfig) cannot widen
+ * what the store's owner allowed. An axis left out keeps the store's.
+ */
+export const callModeSchema = z.strictObject({
+  sandbox: sandboxModeSchema.optional(),
+  approval: approvalPolicySchema.optional(),
+});
+export type CallMode = z.infer<typeof callModeSchema>;
+
+// Strictness, loosest first. A read-only sandbox allows the least. Asking a
+// human is stricter than not asking: `always` asks before every write and
+// command, `on-request` only when the rules refuse. (A human who says yes can
+// let through what `never` would deny: that is what asking is for, and with no
+// approval hook every question is a denial.)
+const SANDBOX_ORDER: readonly SandboxMode[] = ['full-access', 'workspace-write', 'read-only'];
+const APPROVAL_ORDER: readonly ApprovalPolicy[] = ['never', 'on-request', 'always'];
+
+const stricter = <T>(order: readonly T[], a: T, b: T | undefined): T =>
+  b !== undefined && order.indexOf(b) > order.indexOf(a) ? b : a;
+
+/** The stricter of the store's mode and a call's limit, axis by axis. */
+export function tightenMode(mode: StoreMode, limit: CallMode | undefined): StoreMode {
+  if (limit === undefined) return mode;
+  return {
+    sandbox: stricter(SANDBOX_ORDER, mode.sandbox, limit.sandbox),
+    approval: stricter(APPROVAL_ORDER, mode.approval, limit.approval),
+  };
+}
+
 /** What an action does to the world; the sandbox mode is decided on this. */
 export type ActionClass = 'read' | 'write' | 'exec';
 
