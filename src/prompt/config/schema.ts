@@ -2,12 +2,22 @@
 import { z } from 'zod';
 import { approvalPolicySchema, sandboxModeSchema } from '../../store/index.js';
 
+/** Tokens of conversation a persistent agent carries into its next task (`historyBudget`). */
+export const DEFAULT_HISTORY_BUDGET = 24_000;
+/**
+ * The smallest `historyBudget` a config may set: below it there is no room
+ * for both a summary and the latest task, so compression would keep nothing
+ * of use.
+ */
+export const MIN_HISTORY_BUDGET = 256;
+
 const limits = {
   maxTurns: z.number().int().positive(),
   maxToolCalls: z.number().int().nonnegative(),
   toolTimeoutMs: z.number().int().positive(),
   promptBudget: z.number().int().positive(),
   tokenBudget: z.number().int().positive(),
+  historyBudget: z.number().int().min(MIN_HISTORY_BUDGET),
   temperature: z.number().min(0).max(2),
   model: z.string().min(1),
   sandbox: sandboxModeSchema,
@@ -35,6 +45,12 @@ export const agentConfigSchema = z.object({
   toolTimeoutMs: limits.toolTimeoutMs,
   promptBudget: limits.promptBudget,
   tokenBudget: limits.tokenBudget,
+  /**
+   * Tokens of conversation carried from one task to the next; past it the
+   * Executor compresses the oldest turns. Defaulted here so a config built
+   * without the field (a factory that predates it) still parses.
+   */
+  historyBudget: limits.historyBudget.default(DEFAULT_HISTORY_BUDGET),
   temperature: limits.temperature,
   model: limits.model,
   policy: z.object({ sandbox: limits.sandbox, approval: limits.approval }),

@@ -20,7 +20,12 @@ import type { ConfigFactory, PromptCompiler } from '../../prompt/index.js';
 import type { VirtualStore } from '../../store/index.js';
 import { ExecutorBusyError, InvalidExecutorOptionsError, LoopCrashedError } from './errors.js';
 import type { ExecutorEvent } from './events.js';
-import { type HistoryCompressor, historyAfterRun, keepWholeHistory } from './history.js';
+import {
+  createHistoryCompressor,
+  DEFAULT_HISTORY_BUDGET,
+  type HistoryCompressor,
+  historyAfterRun,
+} from './history.js';
 import { type ExecutionResult, toExecutionResult } from './result.js';
 import { createStageActors, newRunState } from './stages.js';
 import { DEFAULT_TOOL_CONCURRENCY } from './tools.js';
@@ -43,7 +48,11 @@ export type ExecutorOptions = {
   readonly limits?: LoopLimitsInit;
   /** Tool calls of one batch run at once, at most (default 4). */
   readonly toolConcurrency?: number;
-  /** What a persistent conversation keeps between runs; default: everything. */
+  /**
+   * What a persistent conversation keeps between runs, given the AgentConfig's
+   * `historyBudget`; default: `createHistoryCompressor()` (the oldest turns
+   * summarised by the model, or dropped offline). `keepWholeHistory` keeps all.
+   */
   readonly compressHistory?: HistoryCompressor;
   /** The conversation to continue, e.g. a restored agent's. */
   readonly history?: readonly ChatMessage[];
@@ -75,7 +84,7 @@ export class Executor {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#ids = options.ids ?? randomIds;
-    this.#compress = options.compressHistory ?? keepWholeHistory;
+    this.#compress = options.compressHistory ?? createHistoryCompressor();
     this.#toolConcurrency = concurrency;
     this.#history = options.history ?? [];
     this.events$ = this.#events.asObservable();
@@ -132,7 +141,16 @@ export class Executor {
         if (signal?.aborted) cancel();
         else signal?.addEventListener('abort', cancel, { once: true });
       });
-      this.#history = this.#compress(historyAfterRun(output.messages));
+      // Before the result is returned, so the next `process` (refused until
+      // then) starts from the compressed history. The default compressor never
+      // throws: a failed summary call becomes a truncation note.
+      this.#history = await this.#compress(historyAfterRun(output.messages), {
+        // No orientation: the run ended before ORIENT, so no config named a budget.
+        budgetTokens: run.orientation?.config.historyBudget ?? DEFAULT_HISTORY_BUDGET,
+        model: opts.model,
+        signal,
+        onUsage: (usage) => this.#events.next({ type: 'llm.usage', ...usage }),
+      });
       return toExecutionResult(output, {
         intent: run.intent,
         persona: run.orientation?.config.persona ?? null,

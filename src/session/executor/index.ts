@@ -17,7 +17,22 @@ export {
   type ExecutorOptions,
   type ProcessOptions,
 } from './executor.js';
-export { type HistoryCompressor, historyAfterRun, keepWholeHistory } from './history.js';
+export {
+  type CountTokens,
+  CUT_MARKER,
+  countHistoryTokens,
+  countMessageTokens,
+  createHistoryCompressor,
+  DEFAULT_HISTORY_BUDGET,
+  type HistoryCompressionContext,
+  type HistoryCompressor,
+  type HistoryCompressorOptions,
+  historyAfterRun,
+  historyCompressorOptionsSchema,
+  keepWholeHistory,
+  MESSAGE_OVERHEAD_TOKENS,
+  SUMMARY_NOTE_PREFIX,
+} from './history.js';
 export {
   type ExecutionResult,
   type ExecutionStatus,
