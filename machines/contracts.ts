@@ -61,6 +61,8 @@ export type AgentMetrics = z.infer<typeof agentMetricsSchema>;
 
 export const subAgentInputSchema = z.object({
   id: z.string().min(1),
+  /** The agent's path in the supervision tree (its system id); the spawner sets it. */
+  path: z.string().min(1).optional(),
   name: z.string().min(1),
   kind: agentKindSchema,
   persona: z.string().min(1),
@@ -77,6 +79,7 @@ export type SubAgentInput = z.output<typeof subAgentInputSchema>;
 
 export const subAgentContextSchema = z.object({
   id: z.string(),
+  path: z.string(),
   name: z.string(),
   kind: agentKindSchema,
   persona: z.string(),
@@ -109,6 +112,8 @@ export type RunTaskEvent = { type: 'ABORT'; reason: string };
 
 export type RunTaskInput = {
   agentId: string;
+  /** Where the agent sits in the supervision tree, e.g. `root/team/a1`: what its events carry. */
+  agentPath: string;
   persona: string;
   kind: AgentKind;
   task: Task;

@@ -375,8 +375,10 @@ function spawnAgent(
   spec: AgentSpec,
   restored: RestoredAgent['state'],
 ): Record<string, ChildEntry> {
+  const systemId = childSystemId(context.id, spec.id);
   const input: SubAgentInit = {
     id: spec.id,
+    path: systemId,
     name: spec.name ?? spec.id,
     kind: spec.kind,
     persona: spec.persona,
@@ -387,7 +389,7 @@ function spawnAgent(
   };
   enqueue.spawnChild('subAgent', {
     id: spec.id,
-    systemId: childSystemId(context.id, spec.id),
+    systemId,
     input,
   });
   // Ephemeral agents are one task: a restart retries it. Long-lived agents restart idle.

@@ -149,6 +149,8 @@ export const subAgentMachine = setup({
     const init = subAgentInputSchema.parse(input);
     return {
       id: init.id,
+      // A SubAgent started on its own (not by a spawner) is its own root.
+      path: init.path ?? init.id,
       name: init.name,
       kind: init.kind,
       persona: init.persona,
@@ -188,6 +190,7 @@ export const subAgentMachine = setup({
         src: 'runTask',
         input: ({ context }) => ({
           agentId: context.id,
+          agentPath: context.path,
           persona: context.persona,
           kind: context.kind,
           // biome-ignore lint/style/noNonNullAssertion: START always sets the task before entry

@@ -3,12 +3,56 @@
  * the real loop, the real store and rules, the offline model.
  */
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WebSocket } from 'ws';
 import { runTask } from '../src/cli/index.js';
+import { startOpenAiServer } from '../src/llm/index.js';
 import { runCli } from './support/cli.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Reads a Server-Sent Events stream until `done` holds for what arrived, then hangs up. */
+async function readEvents(url: string, done: (text: string) => boolean): Promise<string> {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  const reader = response.body?.getReader();
+  if (!reader) throw new Error('no body');
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!done(text)) {
+    const { value, done: ended } = await reader.read();
+    if (ended) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  controller.abort();
+  return text;
+}
+
+/** The first message a WebSocket client gets that matches `pattern`. */
+function firstMessage(url: string, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.on('message', (data) => {
+      const message = String(data);
+      if (pattern.test(message)) {
+        socket.close();
+        resolve(message);
+      }
+    });
+    socket.on('error', reject);
+  });
+}
 
 const example = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
 let workspace: string;
@@ -71,6 +115,66 @@ describe('nerdloop run', () => {
     expect(events[0]?.type).toBe('run.started');
     expect(events.at(-1)).toMatchObject({ type: 'run.finished', status: 'done' });
     expect(events.map((event) => event.type)).toContain('tool.permitted');
+  });
+
+  it('--inspect serves the run live: the page streams its events and the Stately bridge relays its actors', async () => {
+    let seen: { page: string; stately: string } | undefined;
+    const result = await runTask('review this project', { workspace, inspect: true }, () => {}, {
+      env: {},
+      statelyPort: await freePort(),
+      holdInspection: async ({ pageUrl, statelyUrl }) => {
+        const html = await (await fetch(pageUrl)).text();
+        expect(html).toContain('<html');
+        seen = {
+          page: await readEvents(`${pageUrl}events`, (text) => text.includes('task.completed')),
+          // A loop stage's actor: the loop machine's own actors reach the Stately
+          // inspector, not only the supervisor's.
+          stately: await firstMessage(
+            statelyUrl,
+            /^(?=.*"type":"@xstate\.actor")(?=.*"name":"(observe|orient|jit|callModel|executeTools|respond)")/,
+          ),
+        };
+      },
+    });
+    expect(result.status).toBe('done');
+    expect(seen?.page).toContain('"type":"stage.started"');
+    expect(seen?.page).toContain('"agentId":"root/task"');
+    expect(seen?.stately).toContain('"rootId"');
+  });
+
+  it('shows a sub-agent’s work indented under the agent that delegated to it', async () => {
+    const server = await startOpenAiServer({
+      script: (request) => {
+        const body = request.body as { messages: Array<{ role: string; content?: string }> };
+        const task = body.messages.find((message) => message.role === 'user')?.content;
+        const answered = body.messages.some((message) => message.role === 'tool');
+        if (task === 'review src/cart.js') return { text: 'cart.js looks fine' };
+        return answered
+          ? { text: 'the reviewer is happy' }
+          : {
+              toolCalls: [
+                { name: 'delegate', arguments: JSON.stringify({ task: 'review src/cart.js' }) },
+              ],
+            };
+      },
+    });
+    try {
+      const lines: string[] = [];
+      const result = await runTask(
+        'fix the tier bug in src/pricing.js',
+        { workspace },
+        (text) => lines.push(text),
+        { env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test' } },
+      );
+      const out = lines.join('');
+      expect(result).toMatchObject({ status: 'done', response: 'the reviewer is happy' });
+      expect(out).toContain('delegate ✓ permitted');
+      expect(out).toMatch(/ {2}\[task\.1\] started/);
+      expect(out).toMatch(/ {2}\[task\.1\] ▸ callModel/);
+      expect(out).toMatch(/ {2}\[task\.1\] ✓ answered/);
+    } finally {
+      await server.close();
+    }
   });
 
   it('read-only mode leaves the workspace untouched, and a missing workspace exits 2', async () => {

@@ -264,6 +264,45 @@ describe('file actions', () => {
   it.each(FILE_CASES)('%s: %s %s as %s', (...testCase) => check(kernel, testCase));
 });
 
+const DELEGATION_CASES: readonly Case[] = [
+  ['coder hands tests to a tester', 'delegate', 'tester', 'coder', 'allow'],
+  ['coder hands review to a reviewer', 'delegate', 'reviewer', 'coder', 'allow'],
+  ['reviewer asks a researcher', 'delegate', 'researcher', 'reviewer', 'allow'],
+  ['reviewer asks another reviewer', 'delegate', 'reviewer', 'reviewer', 'allow'],
+  ['reviewer gets a coder to write', 'delegate', 'coder', 'reviewer', ['/delegation_escalates']],
+  [
+    'researcher gets a tester to run',
+    'delegate',
+    'tester',
+    'researcher',
+    ['/delegation_escalates'],
+  ],
+  ['a persona nobody knows', 'delegate', 'wizard', 'coder', ['/unknown_persona']],
+  ['a path for a persona', 'delegate', '../coder', 'coder', ['/unknown_persona']],
+  ['an unknown delegator', 'delegate', 'reviewer', 'intern', ['/persona_not_allowed']],
+];
+
+describe('delegation', () => {
+  it.each(DELEGATION_CASES)('%s: %s %s as %s', (...testCase) => check(kernel, testCase));
+
+  it('names the sub-agent persona as a fact, and judges no path for it', () => {
+    const facts = actionFacts(
+      {
+        id: 'd1',
+        action: 'delegate',
+        target: 'tester',
+        payload: 'run the tests',
+        time: 0,
+        persona: 'coder',
+      },
+      world,
+    );
+    const predicates = facts.map((fact) => fact.predicate);
+    expect(predicates).toContain('delegation_persona');
+    expect(predicates.some((name) => name.startsWith('path_'))).toBe(false);
+  });
+});
+
 describe('commands', () => {
   it.each(COMMAND_CASES)('%s: %s %j as %s', (...testCase) => check(kernel, testCase));
 

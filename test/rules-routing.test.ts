@@ -38,6 +38,20 @@ beforeAll(async () => {
 });
 
 describe('persona routing', () => {
+  it('an agent’s own persona wins over the verb, with that persona’s tools', () => {
+    withFacts(
+      kernel,
+      [intent('p1', '/command', '/fix', 'src/a.ts'), 'intent_persona("p1", /reviewer)'],
+      () => {
+        expect(column(kernel, 'persona', 'p1')).toEqual(['/reviewer']);
+        expect(column(kernel, 'intent_tool', 'p1')).not.toContain('/write_file');
+      },
+    );
+    withFacts(kernel, [intent('p2', '/command', '/dance'), 'intent_persona("p2", /tester)'], () =>
+      expect(column(kernel, 'persona', 'p2')).toEqual(['/tester']),
+    );
+  });
+
   const table: ReadonlyArray<[verb: string, persona: string]> = [
     ['/fix', '/coder'],
     ['/implement', '/coder'],
@@ -130,6 +144,7 @@ describe('tools', () => {
       .map((answer) => (answer.bindings.T ? show(answer.bindings.T) : ''))
       .sort();
   const everything = [
+    '/delegate',
     '/edit_file',
     '/list_files',
     '/read_file',
@@ -138,15 +153,17 @@ describe('tools', () => {
     '/write_file',
   ];
   const readOnly = ['/list_files', '/read_file', '/search'];
+  // Delegation changes nothing itself; the constitution bounds the sub-agent.
+  const reporting = ['/delegate', ...readOnly];
 
   it('coders and testers may use every tool', () => {
     expect(tools('/coder')).toEqual(everything);
     expect(tools('/tester')).toEqual(everything);
   });
 
-  it('reviewers and researchers are read-only', () => {
-    expect(tools('/reviewer')).toEqual(readOnly);
-    expect(tools('/researcher')).toEqual(readOnly);
+  it('reviewers and researchers read and delegate, and write nothing', () => {
+    expect(tools('/reviewer')).toEqual(reporting);
+    expect(tools('/researcher')).toEqual(reporting);
     expect(kernel.holds('persona_tool(/reviewer, /write_file)')).toBe(false);
   });
 
@@ -155,7 +172,7 @@ describe('tools', () => {
       kernel,
       [intent('r1', '/command', '/review'), intent('c1', '/command', '/fix')],
       () => {
-        expect(column(kernel, 'intent_tool', 'r1')).toEqual(readOnly);
+        expect(column(kernel, 'intent_tool', 'r1')).toEqual(reporting);
         expect(kernel.holds('intent_tool("r1", /write_file)')).toBe(false);
         expect(column(kernel, 'intent_tool', 'c1')).toEqual(everything);
       },
@@ -238,7 +255,10 @@ describe('explanations', () => {
       expect(proof?.via).toBe('rule');
       expect(proof?.rule?.text).toContain('!verb_has_specialist(Verb)');
       expect(proof?.rule?.at.file).toBe(INTENT_ROUTING_RULES);
-      expect(proof?.conditions).toEqual(['!verb_has_specialist(/dance)']);
+      expect(proof?.conditions).toEqual([
+        '!has_intent_persona("i1")',
+        '!verb_has_specialist(/dance)',
+      ]);
       expect(proof && premiseTexts(proof)).toEqual(['user_intent("i1", /command, /dance, "", "")']);
     });
   });
@@ -248,7 +268,8 @@ describe('explanations', () => {
       const proof = kernel.explain('persona("i1", /coder)');
       expect(proof?.rule?.text).toContain('verb_persona(Verb, Persona)');
       expect(proof?.rule?.text).not.toContain('!verb_has_specialist');
-      expect(proof?.conditions).toEqual([]);
+      // The agent had no persona of its own, so the verb decided.
+      expect(proof?.conditions).toEqual(['!has_intent_persona("i1")']);
       expect(proof && premiseTexts(proof)).toEqual([
         'user_intent("i1", /command, /fix, "src/a.ts", "")',
         'verb_persona(/fix, /coder)',

@@ -47,3 +47,9 @@ export function exitCodeOf(error: NerdloopError): number {
   }
   return ExitCode.failed;
 }
+
+/** `nerdloop run` could not start its agent (a spawn refused, the runtime gone). */
+export class RunNotStartedError extends CliError {
+  readonly code = 'run_not_started';
+  readonly exitCode = ExitCode.failed;
+}

@@ -12,6 +12,7 @@ import { createTransducer } from '../perception/index.js';
 import {
   type AtomLoadError,
   type ConfigFactory,
+  type ConfigFile,
   createConfigFactory,
   createPromptCompiler,
   loadAtoms,
@@ -40,6 +41,9 @@ export type WorkspaceSetup = {
   readonly atoms: readonly PromptAtom[];
   readonly atomErrors: readonly AtomLoadError[];
   readonly configFactory: ConfigFactory;
+  /** The workspace's own rule directory, when it has one (for agents that load rules afresh). */
+  readonly rules: readonly string[];
+  readonly configLayers: readonly ConfigFile[];
 };
 
 export async function loadWorkspaceSetup(workspaceDir: string): Promise<WorkspaceSetup> {
@@ -53,11 +57,9 @@ export async function loadWorkspaceSetup(workspaceDir: string): Promise<Workspac
   const atomDirs = [SHIPPED_ATOMS_DIR];
   if (await isDirectory(join(own, 'atoms'))) atomDirs.push(join(own, 'atoms'));
   const { atoms, errors } = await loadAtoms(atomDirs);
-  const configFactory = createConfigFactory(
-    kernel,
-    await loadConfigLayers(join(own, 'config.yaml')),
-  );
-  return { workspace, kernel, atoms, atomErrors: errors, configFactory };
+  const configLayers = await loadConfigLayers(join(own, 'config.yaml'));
+  const configFactory = createConfigFactory(kernel, configLayers);
+  return { workspace, kernel, atoms, atomErrors: errors, configFactory, rules, configLayers };
 }
 
 export async function orient(task: string, workspaceDir: string): Promise<Oriented> {

@@ -1,12 +1,18 @@
 import { Option } from 'commander';
-import { sequentialIds } from '../core/index.js';
+import type { RuntimeEvent } from '../events/index.js';
+import { startInspectPage } from '../inspect-page/index.js';
 import { createModelFromEnv } from '../llm/index.js';
-import { createTransducer, intentToFact } from '../perception/index.js';
-import { createPromptCompiler } from '../prompt/index.js';
-import { createExecutor, type ExecutionResult, type ExecutorEvent } from '../session/index.js';
-import { type ApprovalPolicy, createVirtualStore, type SandboxMode } from '../store/index.js';
+import { createTransducer } from '../perception/index.js';
+import {
+  createLoopTaskFunction,
+  createRuntime,
+  type ExecutionResult,
+  spawnForIntent,
+} from '../session/index.js';
+import { createLiveInspector, defaultManifestPath, loadManifest } from '../stately/index.js';
+import type { ApprovalPolicy, SandboxMode } from '../store/index.js';
 import { NerdloopCommand, outputOf, runCommand } from './command.js';
-import { ExitCode } from './errors.js';
+import { ExitCode, RunNotStartedError } from './errors.js';
 import { loadWorkspaceSetup } from './orient.js';
 
 export type RunFlags = {
@@ -15,7 +21,34 @@ export type RunFlags = {
   approval?: ApprovalPolicy;
   model?: string;
   json?: boolean;
+  inspect?: boolean;
 };
+
+/** Where a run with `--inspect` can be watched. */
+export type RunInspection = {
+  /** nerdloop's own live page (actor tree and event timeline), offline. */
+  readonly pageUrl: string;
+  /** The bridge to the hosted Stately inspector, which needs a network to draw. */
+  readonly statelyUrl: string;
+};
+
+export type RunOptions = {
+  env?: Record<string, string | undefined>;
+  /** Aborting it stops the agent: its model call, tools and sub-agents. */
+  signal?: AbortSignal;
+  /** The Stately bridge's port; default: the manifest's (`stately.config.json`). */
+  statelyPort?: number;
+  /**
+   * With `--inspect`: called once the run has ended, before the inspection
+   * servers close, so the pages can still be looked at.
+   */
+  holdInspection?: (inspection: RunInspection) => Promise<void>;
+  /** With `--inspect`: called as soon as the inspection servers listen. */
+  onInspection?: (inspection: RunInspection) => void;
+};
+
+/** Id of the agent a run's task goes to; its sub-agents are `task.1`, `task.2`, … */
+const TOP_AGENT = 'task';
 
 export function runTaskCommand(): NerdloopCommand {
   return new NerdloopCommand('run')
@@ -35,53 +68,82 @@ export function runTaskCommand(): NerdloopCommand {
     )
     .option('--model <name>', 'model name for an OpenAI-compatible endpoint (NERDLOOP_MODEL)')
     .option('--json', 'print the events and the result as JSON lines')
+    .option('--inspect', 'serve a live page of the run and bridge it to the Stately inspector')
     .action(async (task: string, flags: RunFlags, command: NerdloopCommand) => {
       await runCommand(command, async () => {
-        const result = await runTask(task, flags, (line) => outputOf(command).out(line));
-        if (result.status !== 'done') {
-          command.error('', { exitCode: ExitCode.failed, code: 'nerdloop.run_not_done' });
+        const output = outputOf(command);
+        const interrupt = new AbortController();
+        const onSigint = () => interrupt.abort('interrupted (Ctrl-C)');
+        process.once('SIGINT', onSigint);
+        try {
+          const result = await runTask(task, flags, (line) => output.out(line), {
+            signal: interrupt.signal,
+            onInspection: ({ pageUrl, statelyUrl }) =>
+              output.err(
+                `inspect: ${pageUrl} (live page, offline)  ${statelyUrl} (Stately inspector bridge; it needs a network to draw)\n`,
+              ),
+            holdInspection: async () => {
+              // The run is over; the pages stay up until the user has looked.
+              if (interrupt.signal.aborted) return;
+              output.err('the run has ended; the inspection pages stay open until Ctrl-C\n');
+              await new Promise<void>((resolve) =>
+                interrupt.signal.addEventListener('abort', () => resolve(), { once: true }),
+              );
+            },
+          });
+          if (result.status !== 'done') {
+            command.error('', { exitCode: ExitCode.failed, code: 'nerdloop.run_not_done' });
+          }
+        } finally {
+          process.off('SIGINT', onSigint);
         }
       });
     });
 }
 
-/** Runs one task and writes progress lines (or JSON lines) to `write`. */
+/**
+ * Runs one task in a supervised agent of a fresh runtime, and writes progress
+ * lines (or the runtime's events as JSON lines) to `write`. Sub-agents the
+ * agent delegates to appear indented under it.
+ */
 export async function runTask(
   task: string,
   flags: RunFlags,
   write: (text: string) => void,
-  options: { env?: Record<string, string | undefined>; signal?: AbortSignal } = {},
+  options: RunOptions = {},
 ): Promise<ExecutionResult> {
-  const { workspace, kernel, atoms, configFactory } = await loadWorkspaceSetup(flags.workspace);
-  const transducer = createTransducer({ ids: sequentialIds() });
-  // The store judges by persona, so route once before it is made.
-  const draft = transducer.transduceSync(task);
-  kernel.assert(intentToFact(draft));
-  const config = configFactory.configFor(draft.id);
-  kernel.retract(intentToFact(draft));
-  const store = await createVirtualStore({
-    root: workspace,
-    persona: config.persona,
-    kernel,
-    mode: {
-      sandbox:
-        flags.mode ??
-        (config.policy.sandbox === 'full-access' ? 'workspace-write' : config.policy.sandbox),
-      approval: 'never',
-    },
-  });
+  const setup = await loadWorkspaceSetup(flags.workspace);
   const env = options.env ?? process.env;
   const chosen = createModelFromEnv({
     env: flags.model ? { ...env, NERDLOOP_MODEL: flags.model } : env,
   });
-  const executor = createExecutor({
-    kernel,
-    store,
-    model: chosen.model,
-    transducer,
-    compiler: createPromptCompiler({ atoms }),
-    configFactory,
+  const inspector = flags.inspect
+    ? await createLiveInspector({
+        ...(await loadManifest(defaultManifestPath())).inspector,
+        ...(options.statelyPort !== undefined ? { port: options.statelyPort } : {}),
+        autoOpen: false,
+      })
+    : null;
+  const results = new Map<string, ExecutionResult>();
+  const runtime = createRuntime({
+    runTask: createLoopTaskFunction({
+      workspace: setup.workspace,
+      model: chosen.model,
+      atoms: setup.atoms,
+      configLayers: setup.configLayers,
+      rules: setup.rules,
+      // Each persona's config can only tighten this: a reviewer stays read-only.
+      mode: { sandbox: flags.mode ?? 'workspace-write', approval: 'never' },
+      ...(inspector ? { inspect: [inspector.inspect] } : {}),
+      onExecution: (agentPath, result) => results.set(agentPath, result),
+    }),
+    ...(inspector ? { inspect: [inspector.inspect] } : {}),
   });
+  const page = inspector ? await startInspectPage(runtime.events$) : null;
+  const inspection: RunInspection | null =
+    inspector && page ? { pageUrl: page.url, statelyUrl: inspector.url } : null;
+  if (inspection) options.onInspection?.(inspection);
+  const topPath = `${runtime.rootId}/${TOP_AGENT}`;
   const started = Date.now();
   const show = (text: string) =>
     write(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s  ${text}\n`);
@@ -90,26 +152,70 @@ export async function runTask(
       `${JSON.stringify({ type: 'run.started', task, model: chosen.source, reason: chosen.reason })}\n`,
     );
   else show(`model: ${chosen.source} (${chosen.reason})`);
-  const subscription = executor.events$.subscribe((event) => {
+  const subscription = runtime.events$.subscribe((event) => {
     if (flags.json) write(`${JSON.stringify(event)}\n`);
     else {
-      const line = describeEvent(event);
+      const line = describeEvent(event, topPath);
       if (line) show(line);
     }
   });
+  const stop = () => runtime.stop(topPath, 'interrupted');
+  options.signal?.addEventListener('abort', stop, { once: true });
   try {
-    const result = await executor.process(task, options.signal ? { signal: options.signal } : {});
+    let outcome: Awaited<ReturnType<typeof spawnForIntent>>;
+    try {
+      const intent = createTransducer().transduceSync(task);
+      outcome = await spawnForIntent(
+        runtime,
+        intent,
+        { id: 'task-1', prompt: task },
+        { id: TOP_AGENT, rules: setup.rules, configLayers: setup.configLayers },
+      );
+    } finally {
+      options.signal?.removeEventListener('abort', stop);
+      // Shut down before the result is written, so that it is the last line.
+      await runtime.shutdown();
+      subscription.unsubscribe();
+    }
+    const result = results.get(topPath);
+    if (!result)
+      throw new RunNotStartedError(
+        `the task did not run: ${outcome.status === 'failed' ? `${outcome.code}: ${outcome.message}` : 'no result'}`,
+      );
     if (flags.json) write(`${JSON.stringify({ type: 'run.finished', ...result })}\n`);
     else write(renderResult(result));
+    if (inspection) await options.holdInspection?.(inspection);
     return result;
   } finally {
-    subscription.unsubscribe();
-    executor.close();
-    store.close();
+    await page?.close();
+    inspector?.stop();
   }
 }
 
-function describeEvent(event: ExecutorEvent): string | null {
+/** One progress line, or null for events not worth a line; sub-agents' lines are indented and named. */
+function describeEvent(event: RuntimeEvent, topPath: string): string | null {
+  // The top agent's own end is the result printed last.
+  if (event.agentId === topPath) return describeActivity(event);
+  const line = describeSubAgentLifecycle(event) ?? describeActivity(event);
+  if (line === null) return null;
+  const name = event.agentId.slice(event.agentId.lastIndexOf('/') + 1);
+  return `${'  '.repeat(Math.max(0, event.depth - 1))}[${name}] ${line.trimStart()}`;
+}
+
+function describeSubAgentLifecycle(event: RuntimeEvent): string | null {
+  switch (event.type) {
+    case 'agent.spawned':
+      return event.role === 'agent' ? 'started' : null;
+    case 'task.completed':
+      return `✓ answered (${event.turns} turns, ${event.tokens} tokens)`;
+    case 'task.failed':
+      return `✗ failed: ${event.error.code}: ${event.error.message}`;
+    default:
+      return null;
+  }
+}
+
+function describeActivity(event: RuntimeEvent): string | null {
   switch (event.type) {
     case 'stage.started':
       return `▸ ${event.stage}`;

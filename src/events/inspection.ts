@@ -4,12 +4,27 @@
  * actions of any actor in the system; state changes come from
  * `@xstate.snapshot`. No second event bus sits beside XState's own.
  */
-import type { InspectionEvent } from 'xstate';
+import type { InspectionEvent, Observer } from 'xstate';
 import type { SubAgentEmitted } from '../../machines/contracts.js';
 import type { SupervisorEmitted } from '../../machines/spawner.machine.js';
 import type { EventOrigin, RuntimeEvent } from './schema.js';
 
 export type Publish = (event: RuntimeEvent) => void;
+
+/** What XState's `inspect` option takes: an observer or a plain function. */
+export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+
+/** One inspection callback that hands each event to every observer, in order. */
+export function inspectWith(
+  observers: ReadonlyArray<InspectionObserver>,
+): (event: InspectionEvent) => void {
+  return (event) => {
+    for (const observer of observers) {
+      if (typeof observer === 'function') observer(event);
+      else observer.next?.(event);
+    }
+  };
+}
 
 type Emitted = SubAgentEmitted | SupervisorEmitted;
 

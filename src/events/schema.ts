@@ -90,3 +90,29 @@ export type RuntimeEventOf<T extends RuntimeEventType> = Extract<RuntimeEvent, {
 
 /** The fields every event carries besides its type and payload. */
 export type EventOrigin = Pick<RuntimeEvent, 'at' | 'agentId' | 'parentId' | 'depth'>;
+
+/** The events an agent's task reports about its own work: loop stages, model calls, tool calls. */
+export const AGENT_ACTIVITY_TYPES = [
+  'stage.started',
+  'stage.finished',
+  'tool.requested',
+  'tool.permitted',
+  'tool.denied',
+  'tool.finished',
+  'tool.batch',
+  'audit.failed',
+  'llm.delta',
+  'llm.usage',
+] as const satisfies readonly RuntimeEventType[];
+
+type ActivityEvent = RuntimeEventOf<(typeof AGENT_ACTIVITY_TYPES)[number]>;
+
+/**
+ * An activity event as the task reports it: the runtime adds the agent's path,
+ * parent and depth, and the time unless the task stamped it.
+ */
+export type AgentActivity = ActivityEvent extends infer Event
+  ? Event extends ActivityEvent
+    ? Omit<Event, keyof EventOrigin> & { at?: number }
+    : never
+  : never;

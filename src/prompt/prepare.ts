@@ -5,7 +5,7 @@
  * steps as stages; `nerdloop explain-prompt` and `nerdloop route` print them.
  */
 import type { FactInput, Kernel, Proof } from '../kernel/index.js';
-import { stringValue } from '../kernel/index.js';
+import { nameValue, stringValue } from '../kernel/index.js';
 import {
   type Intent,
   intentToFact,
@@ -44,8 +44,15 @@ export function orientIntent(
   intent: Intent,
   task: string,
   world: readonly FactInput[],
+  options: { persona?: string } = {},
 ): { config: AgentConfig; context: CompilationContext } {
   parts.kernel.assert(intentToFact(intent));
+  // An agent with a persona of its own keeps it: the rules route by it instead of by the verb.
+  if (options.persona !== undefined)
+    parts.kernel.assert({
+      predicate: 'intent_persona',
+      args: [stringValue(intent.id), nameValue(`/${options.persona}`)],
+    });
   replaceWorldFacts(parts.kernel, world);
   const config = parts.configFactory.configFor(intent.id);
   const context = buildCompilationContext(parts.kernel, intent, { task, model: config.model });

@@ -6,7 +6,13 @@
 import { type FactInput, intValue, nameValue, stringValue, valueKey } from '../kernel/index.js';
 import { commandFacts } from './command-facts.js';
 import { pathFacts, Workspace, type World } from './paths.js';
-import { COMMAND_ACTION, type PendingActionInput, parsePendingAction } from './pending-action.js';
+import {
+  COMMAND_ACTION,
+  DELEGATE_ACTION,
+  delegationPersona,
+  type PendingActionInput,
+  parsePendingAction,
+} from './pending-action.js';
 
 export function actionFacts(action: PendingActionInput, world: World): FactInput[] {
   const parsed = parsePendingAction(action);
@@ -30,6 +36,11 @@ export function actionFacts(action: PendingActionInput, world: World): FactInput
     const command = commandFacts(parsed.id, parsed.target);
     facts.push(...command.facts);
     paths.push(...command.paths);
+  } else if (parsed.action === DELEGATE_ACTION) {
+    // A target that is no persona name gets no fact, and the rules refuse it.
+    const persona = delegationPersona(parsed.target);
+    if (persona !== null)
+      facts.push({ predicate: 'delegation_persona', args: [id, nameValue(`/${persona}`)] });
   } else {
     // Unknown actions too: a user rule may allow one and still want its target judged.
     paths.push(parsed.target);

@@ -14,7 +14,8 @@
 #   permitted(Action, Target, Payload)   the action may run
 #   blocked(Id, Reason)                  why it may not: /sensitive_path,
 #       /outside_workspace, /workspace_root, /dangerous_command, /empty_command,
-#       /forbidden, /persona_not_allowed, /unknown_action, /no_allow_rule
+#       /forbidden, /persona_not_allowed, /unknown_action, /no_allow_rule,
+#       /delegation_escalates, /unknown_persona
 #   dangerous_command(Id, Kind)          which command check fired
 #
 # Extending from a user file loaded together with this one:
@@ -102,6 +103,10 @@ Decl command_unanalyzable(Id)
   descr [doc("The command line cannot be read: an unterminated quote, a trailing backslash, a program named by a variable, wrappers nested too deep.")]
   bound [/string].
 
+Decl delegation_persona(Id, Persona)
+  descr [doc("The persona a /delegate action asks its sub-agent to have; absent when the target names none.")]
+  bound [/string, /name].
+
 # Declared so the predicate exists, and `!forbidden(Id)` can be read, even
 # when no user file adds a rule for it.
 Decl forbidden(Id)
@@ -117,6 +122,7 @@ action_class(/write_file, /write).
 action_class(/edit_file, /write).
 action_class(/delete_file, /write).
 action_class(/run_command, /exec).
+action_class(/delegate, /delegate).
 
 # Classes whose target is a path (for /run_command it is a command line).
 path_class(/read).
@@ -134,6 +140,11 @@ class_persona(/write, /coder).
 class_persona(/write, /tester).
 class_persona(/exec, /coder).
 class_persona(/exec, /tester).
+# Anyone may hand work on; what the sub-agent may do is bounded below.
+class_persona(/delegate, /coder).
+class_persona(/delegate, /tester).
+class_persona(/delegate, /reviewer).
+class_persona(/delegate, /researcher).
 
 persona_may(Id) :-
   pending_action(Id, Action, _, _, _),
@@ -161,6 +172,23 @@ allowed(Id) :-
   pending_action(Id, Action, _, _, _),
   action_class(Action, /exec),
   persona_may(Id).
+
+allowed(Id) :-
+  pending_action(Id, Action, _, _, _),
+  action_class(Action, /delegate),
+  persona_may(Id).
+
+# --------------------------------------------------------- delegation
+
+# A sub-agent must not hold a kind of action its delegator lacks: a reviewer
+# that cannot write cannot get a coder to write for it.
+known_persona(Persona) :- class_persona(_, Persona).
+
+delegation_escalates(Id) :-
+  delegation_persona(Id, Child),
+  action_persona(Id, Parent),
+  class_persona(Class, Child),
+  !class_persona(Class, Parent).
 
 # --------------------------------------------------------- sensitive files
 
@@ -487,6 +515,13 @@ denied(Id, /empty_command) :-
   action_class(Action, /exec),
   !has_segment(Id).
 denied(Id, /forbidden) :- forbidden(Id).
+denied(Id, /delegation_escalates) :- delegation_escalates(Id).
+denied(Id, /unknown_persona) :-
+  pending_action(Id, Action, _, _, _),
+  action_class(Action, /delegate),
+  !delegation_persona_known(Id).
+
+delegation_persona_known(Id) :- delegation_persona(Id, Persona), known_persona(Persona).
 
 # Refusals: no allow rule matched, and here is the likely reason. A user allow
 # rule that matches silences them.

@@ -19,6 +19,7 @@ export {
 export type { Realpath, World } from './paths.js';
 export {
   COMMAND_ACTION,
+  DELEGATE_ACTION,
   type PendingAction,
   type PendingActionInput,
   parsePendingAction,

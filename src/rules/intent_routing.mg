@@ -3,6 +3,7 @@
 #
 # Inputs (asserted by the runtime):
 #   user_intent(Id, Category, Verb, Target, Constraint)   from the Transducer
+#   intent_persona(Id, Persona)                            the agent's own persona, if it has one
 #   file_exists(Path)                                      workspace-relative paths
 #
 # Outputs:
@@ -24,6 +25,13 @@ Decl user_intent(Id, Category, Verb, Target, Constraint)
     mode("+", "+", "+", "+", "+")
   ]
   bound [/string, /name, /name, /string, /string].
+
+Decl intent_persona(Id, Persona)
+  descr [
+    doc("The intent is handled by an agent that already has a persona (a SubAgent spawned as a reviewer, say): it keeps it, whatever the verb."),
+    mode("+", "+")
+  ]
+  bound [/string, /name].
 
 Decl file_exists(Path)
   descr [
@@ -49,8 +57,14 @@ verb_persona(/learn, /researcher).
 
 verb_has_specialist(Verb) :- verb_persona(Verb, _).
 
+# An agent's own persona wins over the verb: a reviewer asked to "fix" still
+# reviews, so no wording of a task can buy an agent more than it was given.
+persona(Id, Persona) :- user_intent(Id, _, _, _, _), intent_persona(Id, Persona).
+has_intent_persona(Id) :- intent_persona(Id, _).
+
 persona(Id, Persona) :-
   user_intent(Id, _, Verb, _, _),
+  !has_intent_persona(Id),
   verb_persona(Verb, Persona).
 
 # Every intent gets exactly one persona: a verb nobody claims still has to be
@@ -59,6 +73,7 @@ persona(Id, Persona) :-
 # stops falling through here.
 persona(Id, /coder) :-
   user_intent(Id, _, Verb, _, _),
+  !has_intent_persona(Id),
   !verb_has_specialist(Verb).
 
 # ------------------------------------------------------------ action types
@@ -99,6 +114,9 @@ persona_tool(Persona, Tool) :- persona_action_type(Persona, _), read_only_tool(T
 persona_tool(/coder, /write_file).
 persona_tool(/coder, /edit_file).
 persona_tool(/coder, /run_command).
+# Every persona may hand a sub-task to a sub-agent; the constitution bounds
+# what that sub-agent may be.
+persona_tool(Persona, /delegate) :- persona_action_type(Persona, _).
 # Testers write test files and run the suite.
 persona_tool(/tester, /write_file).
 persona_tool(/tester, /edit_file).

@@ -32,6 +32,12 @@ export type PendingActionInput = z.input<typeof pendingActionSchema>;
 /** The action whose target is a command line rather than a path. */
 export const COMMAND_ACTION = 'run_command';
 
+/** The action whose target is the persona of a sub-agent rather than a path. */
+export const DELEGATE_ACTION = 'delegate';
+
+/** A persona as a delegation names it: `tester`, not a path. */
+const personaName = /^[a-z][a-z0-9_]*$/;
+
 export function parsePendingAction(input: unknown): PendingAction {
   const parsed = pendingActionSchema.safeParse(input);
   if (parsed.success) return parsed.data;
@@ -41,4 +47,9 @@ export function parsePendingAction(input: unknown): PendingAction {
   throw new InvalidPendingActionError(`invalid pending action: ${problems.join('; ')}`, {
     details: { problems },
   });
+}
+
+/** The persona a delegation's target names, or null when it names none. */
+export function delegationPersona(target: string): string | null {
+  return personaName.test(target) ? target : null;
 }

@@ -6,6 +6,7 @@ export {
   type RestoreFunction,
   type SupervisorLogic,
 } from './logic.js';
+export type { DelegationRequest } from './outcome.js';
 export {
   createRuntime,
   InvalidRuntimeOptionsError,
@@ -19,8 +20,11 @@ export {
 } from './runtime.js';
 export {
   createRunTask,
+  DelegationUnavailableError,
+  detachedTaskServices,
   type TaskContext,
   TaskFailedError,
   type TaskFunction,
   type TaskOutputInit,
+  type TaskServices,
 } from './task-runner.js';

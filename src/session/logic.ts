@@ -3,10 +3,11 @@
  * in `machines/` stay pure; everything with I/O or time is supplied here.
  */
 import { type AnyActorLogic, fromPromise } from 'xstate';
+import type { RunTaskInput } from '../../machines/contracts.js';
 import { type RestoredAgent, spawnerMachine } from '../../machines/spawner.machine.js';
 import { subAgentClockActions, subAgentMachine } from '../../machines/subagent.machine.js';
 import type { Clock } from '../core/index.js';
-import { createRunTask, type TaskFunction } from './task-runner.js';
+import { createRunTask, type TaskFunction, type TaskServices } from './task-runner.js';
 
 export type RestoreFunction = (input: {
   agentId: string;
@@ -18,11 +19,15 @@ export type LogicOptions = {
   clock: Pick<Clock, 'now'>;
   /** Loads a system agent's last state; without it system agents start fresh. */
   restore?: RestoreFunction;
+  /** What each task may do besides its work (report, delegate); default: nothing. */
+  servicesFor?: (input: RunTaskInput) => TaskServices;
 };
 
-export function createSubAgentLogic(options: Pick<LogicOptions, 'runTask' | 'clock'>) {
+export function createSubAgentLogic(
+  options: Pick<LogicOptions, 'runTask' | 'clock' | 'servicesFor'>,
+) {
   return subAgentMachine.provide({
-    actors: { runTask: createRunTask(options.runTask) },
+    actors: { runTask: createRunTask(options.runTask, options.servicesFor) },
     actions: subAgentClockActions(() => options.clock.now()),
   });
 }

@@ -3,7 +3,7 @@
  * API for embedding apps. Everything observable happens on `events$`.
  */
 import { filter, firstValueFrom, map, type Observable, Subject, take } from 'rxjs';
-import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
+import { type Actor, createActor } from 'xstate';
 import {
   agentSpecSchema,
   type ChildSpec,
@@ -17,10 +17,19 @@ import {
 } from '../../machines/contracts.js';
 import { childSystemId, type RestoredAgent } from '../../machines/spawner.machine.js';
 import { type Clock, describeUnknownError, NerdloopError, systemClock } from '../core/index.js';
-import { createInspectionTranslator, originOf, type RuntimeEvent } from '../events/index.js';
+import {
+  createInspectionTranslator,
+  type InspectionObserver,
+  inspectWith,
+  originOf,
+  type RuntimeEvent,
+} from '../events/index.js';
 import type { SnapshotStore } from '../snapshots/index.js';
 import { createSupervisorLogic, type SupervisorLogic } from './logic.js';
-import type { TaskFunction } from './task-runner.js';
+import type { DelegationRequest, TaskOutcome } from './outcome.js';
+import type { TaskFunction, TaskServices } from './task-runner.js';
+
+export type { TaskOutcome } from './outcome.js';
 
 export type RuntimeOptions = {
   runTask: TaskFunction;
@@ -31,19 +40,8 @@ export type RuntimeOptions = {
   /** Where system agents keep their snapshots; without one they start fresh. */
   snapshots?: SnapshotStore;
   /** Extra inspection observers, e.g. `@statelyai/inspect`'s `inspector.inspect`. */
-  inspect?: ReadonlyArray<Observer<InspectionEvent> | ((event: InspectionEvent) => void)>;
+  inspect?: ReadonlyArray<InspectionObserver>;
 };
-
-export type TaskOutcome =
-  | {
-      status: 'completed';
-      agentId: string;
-      taskId: string;
-      result: unknown;
-      tokens: number;
-      turns: number;
-    }
-  | { status: 'failed'; agentId: string; taskId: string | null; code: string; message: string };
 
 export class SpawnRejectedError extends NerdloopError {
   readonly code = 'spawn_rejected';
@@ -74,6 +72,10 @@ export class Runtime {
   readonly #clock: Clock;
   readonly #snapshots: SnapshotStore | undefined;
   readonly #actor: Actor<SupervisorLogic>;
+  /** Delegated agent path → the agent that delegated to it, while the delegated agent lives. */
+  readonly #delegatedBy = new Map<string, string>();
+  /** Delegations made so far per agent path: names each sub-agent uniquely. */
+  readonly #delegations = new Map<string, number>();
   /** Snapshot writes still in flight: shutdown waits for them. */
   readonly #saving = new Set<Promise<void>>();
   #stopped = false;
@@ -89,7 +91,7 @@ export class Runtime {
     this.#clock = options.clock ?? systemClock;
     this.#snapshots = options.snapshots;
     this.events$ = this.#events.asObservable();
-    const publish = (event: RuntimeEvent) => this.#events.next(event);
+    const publish = (event: RuntimeEvent) => this.#events.next(this.#relink(event));
     const translate = createInspectionTranslator({
       now: () => this.#clock.now(),
       rootPath: this.rootId,
@@ -98,21 +100,19 @@ export class Runtime {
         if (to === 'idle' && from?.startsWith('running')) this.#afterTask(path, actorRef);
       },
     });
-    const extra = options.inspect ?? [];
+    const extra = inspectWith(options.inspect ?? []);
     const logic = createSupervisorLogic({
       runTask: options.runTask,
       clock: this.#clock,
       restore: (input) => this.#restore(input),
+      servicesFor: (input) => this.#servicesFor(input.agentPath),
     });
     this.#actor = createActor(logic, {
       input: { id: this.rootId, depth: 0, config: options.supervisor ?? {} },
       clock: this.#clock,
       inspect: (event) => {
         translate(event);
-        for (const observer of extra) {
-          if (typeof observer === 'function') observer(event);
-          else observer.next?.(event);
-        }
+        extra(event);
       },
     });
     // A root actor without an error observer would throw from a timer and
@@ -224,6 +224,86 @@ export class Runtime {
         },
       },
     );
+  }
+
+  #servicesFor(agentPath: string): TaskServices {
+    return {
+      publish: (activity) => {
+        const at = activity.at ?? this.#clock.now();
+        this.#publishIfOpen({ ...activity, ...originOf(agentPath, at) });
+      },
+      delegate: (request, { signal }) => this.#delegate(agentPath, request, signal),
+      delegationDepth: this.#delegationDepth(agentPath),
+    };
+  }
+
+  /**
+   * A sub-agent is supervised by its delegator's supervisor (restarts,
+   * capacity and shutdown apply to it as to any agent there) and is named
+   * `<delegator id>.<n>`; its events name the delegator as their parent.
+   */
+  async #delegate(
+    parentPath: string,
+    request: DelegationRequest,
+    signal: AbortSignal,
+  ): Promise<TaskOutcome> {
+    const [supervisor, parentId] = splitPath(parentPath);
+    const count = (this.#delegations.get(parentPath) ?? 0) + 1;
+    this.#delegations.set(parentPath, count);
+    const id = `${parentId}.${count}`;
+    const path = childSystemId(supervisor, id);
+    if (signal.aborted)
+      return {
+        status: 'failed',
+        agentId: path,
+        taskId: request.task.id,
+        code: 'cancelled',
+        message: `not started: ${describeUnknownError(signal.reason)}`,
+      };
+    this.#delegatedBy.set(path, parentPath);
+    const stopChild = () => {
+      if (!this.#stopped)
+        this.stop(path, `${parentPath} cancelled: ${describeUnknownError(signal.reason)}`);
+    };
+    signal.addEventListener('abort', stopChild, { once: true });
+    try {
+      return await this.run(
+        {
+          type: 'agent',
+          id,
+          persona: request.persona,
+          kind: request.kind ?? 'ephemeral',
+          task: request.task,
+        },
+        { under: supervisor },
+      );
+    } catch (error) {
+      this.#delegatedBy.delete(path);
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', stopChild);
+    }
+  }
+
+  #delegationDepth(path: string): number {
+    let depth = 0;
+    for (let at = this.#delegatedBy.get(path); at !== undefined; at = this.#delegatedBy.get(at))
+      depth += 1;
+    return depth;
+  }
+
+  /** A delegated agent's events name its delegator as parent, one level below it. */
+  #relink(event: RuntimeEvent): RuntimeEvent {
+    const delegator = this.#delegatedBy.get(event.agentId);
+    if (delegator === undefined) return event;
+    if (event.type === 'agent.exited' || event.type === 'agent.killed')
+      this.#delegatedBy.delete(event.agentId);
+    return { ...event, parentId: delegator, depth: this.#depthOf(delegator) + 1 };
+  }
+
+  #depthOf(path: string): number {
+    const delegator = this.#delegatedBy.get(path);
+    return delegator === undefined ? path.split('/').length - 1 : this.#depthOf(delegator) + 1;
   }
 
   #hasChild(parent: string, id: string): boolean {
@@ -389,7 +469,7 @@ export class Runtime {
   }
 
   #publishIfOpen(event: RuntimeEvent): void {
-    if (!this.#stopped) this.#events.next(event);
+    if (!this.#stopped) this.#events.next(this.#relink(event));
   }
 }
 

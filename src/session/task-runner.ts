@@ -14,6 +14,8 @@ import {
   taskOutputSchema,
 } from '../../machines/contracts.js';
 import { describeUnknownError, NerdloopError } from '../core/index.js';
+import type { AgentActivity } from '../events/index.js';
+import type { DelegationRequest, TaskOutcome } from './outcome.js';
 
 export type TaskOutputInit = {
   result: unknown;
@@ -22,7 +24,37 @@ export type TaskOutputInit = {
   messages?: TaskOutput['messages'];
 };
 
-export type TaskContext = { signal: AbortSignal };
+/**
+ * What a task may do besides its own work, supplied by whoever runs the agent
+ * (the Runtime). A SubAgent run without a Runtime gets the defaults of
+ * `detachedTaskServices`: reports go nowhere and delegation is refused.
+ */
+export type TaskServices = {
+  /** Puts an event about this agent's work (loop stages, tool calls) on the runtime's stream. */
+  publish(activity: AgentActivity): void;
+  /**
+   * Runs a task in a new sub-agent of this one and resolves with how it ended.
+   * Aborting `signal` stops the sub-agent.
+   */
+  delegate(request: DelegationRequest, options: { signal: AbortSignal }): Promise<TaskOutcome>;
+  /** How many delegations deep this agent is: 0 for an agent the application spawned. */
+  readonly delegationDepth: number;
+};
+
+export type TaskContext = TaskServices & { signal: AbortSignal };
+
+export class DelegationUnavailableError extends NerdloopError {
+  readonly code = 'delegation_unavailable';
+}
+
+export const detachedTaskServices = (): TaskServices => ({
+  publish: () => {},
+  delegate: () =>
+    Promise.reject(
+      new DelegationUnavailableError('this agent runs outside a Runtime: it cannot delegate'),
+    ),
+  delegationDepth: 0,
+});
 
 export type TaskFunction = (
   input: RunTaskInput,
@@ -40,7 +72,10 @@ export class TaskFailedError extends NerdloopError {
   }
 }
 
-export function createRunTask(run: TaskFunction) {
+export function createRunTask(
+  run: TaskFunction,
+  servicesFor: (input: RunTaskInput) => TaskServices = detachedTaskServices,
+) {
   return fromCallback<RunTaskEvent, RunTaskInput>(({ input, sendBack, receive }) => {
     const controller = new AbortController();
     receive((event) => {
@@ -50,7 +85,7 @@ export function createRunTask(run: TaskFunction) {
     // its agent moved on cannot leak its result into a later task.
     const send = (event: SubAgentEvent) => sendBack(event);
     Promise.resolve()
-      .then(() => run(input, { signal: controller.signal }))
+      .then(() => run(input, { ...servicesFor(input), signal: controller.signal }))
       .then(
         (raw) => {
           const parsed = taskOutputSchema.safeParse(raw);

@@ -89,6 +89,7 @@ export function createConfigFactory(kernel: Kernel, layers: readonly ConfigFile[
         toolTimeoutMs: merged.toolTimeoutMs,
         promptBudget: merged.promptBudget,
         tokenBudget: merged.tokenBudget,
+        historyBudget: merged.historyBudget,
         temperature: merged.temperature,
         model: merged.model,
         policy: { sandbox: merged.sandbox, approval: merged.approval },

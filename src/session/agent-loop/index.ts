@@ -3,14 +3,19 @@
  * to an Executor over the agent's own VirtualStore (judged by the agent's
  * persona) and carries the agent's history in and the new exchange out. With
  * it, `runtime.run(...)` supervises real agent work: restarts, kills and
- * cancellation reach the model call and the tools through the task's signal.
+ * cancellation reach the model call and the tools through the task's signal,
+ * the loop's events go on the runtime's stream under the agent's path, and the
+ * agent may hand sub-tasks to sub-agents with the `delegate` tool.
  */
 
 import type { AgentKind, Task } from '../../../machines/contracts.js';
-import type { ChatModel } from '../../llm/index.js';
-import type { ChatMessage } from '../../llm/port.js';
+import type { Clock } from '../../core/index.js';
+import type { InspectionObserver } from '../../events/index.js';
+import type { Kernel } from '../../kernel/index.js';
+import type { ChatMessage, ChatModel } from '../../llm/index.js';
 import { createTransducer, type Intent, intentToFact } from '../../perception/index.js';
 import {
+  type ConfigFactory,
   type ConfigFile,
   createConfigFactory,
   createPromptCompiler,
@@ -18,8 +23,9 @@ import {
   type PromptCompiler,
 } from '../../prompt/index.js';
 import { loadShippedRules } from '../../rules/index.js';
-import { createVirtualStore } from '../../store/index.js';
-import { createExecutor } from '../executor/index.js';
+import { createVirtualStore, type StoreModeInit } from '../../store/index.js';
+import { createDelegateTool, DEFAULT_MAX_DELEGATION_DEPTH } from '../delegate/index.js';
+import { createExecutor, type ExecutionResult } from '../executor/index.js';
 import type { Runtime, TaskOutcome } from '../runtime.js';
 import { TaskFailedError, type TaskFunction } from '../task-runner.js';
 
@@ -31,6 +37,18 @@ export type LoopTaskOptions = {
   readonly configLayers: readonly ConfigFile[];
   /** Extra rule files loaded with the shipped ones. */
   readonly rules?: readonly string[];
+  /** Every agent's store mode (sub-agents' too); each persona's config can only tighten it. */
+  readonly mode?: StoreModeInit;
+  /**
+   * How many levels of sub-agents may be made with the `delegate` tool
+   * (default 2: an agent's sub-agent may delegate once more; 0: no delegation).
+   */
+  readonly maxDelegationDepth?: number;
+  /** Observers of every loop actor (see ExecutorOptions.inspect). */
+  readonly inspect?: readonly InspectionObserver[];
+  /** Told how each agent's run ended, before the task settles: the whole result, not only the answer. */
+  readonly onExecution?: (agentPath: string, result: ExecutionResult) => void;
+  readonly clock?: Clock;
 };
 
 /** A TaskFunction whose tasks run through the loop; a run that does not end `done` fails the task. */
@@ -38,19 +56,43 @@ export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
   // One compiler for every task: its atom table and prompt cache are shared;
   // made on first use so bad atoms still fail the task that meets them.
   let compiler: PromptCompiler | undefined;
-  return async ({ task, persona, history }, { signal }) => {
+  const maxDepth = options.maxDelegationDepth ?? DEFAULT_MAX_DELEGATION_DEPTH;
+  return async ({ task, persona, history, agentPath }, services) => {
     compiler ??= createPromptCompiler({ atoms: options.atoms });
     // Each task gets its own kernel: routing facts of one agent's intents must
     // not leak into another's decisions.
     const kernel = await loadShippedRules([...(options.rules ?? [])]);
-    const store = await createVirtualStore({ root: options.workspace, persona, kernel });
+    const transducer = createTransducer();
+    const configFactory = createConfigFactory(kernel, options.configLayers);
+    let delegated = 0;
+    const delegateTool =
+      services.delegationDepth < maxDepth
+        ? createDelegateTool({
+            route: (text) => routePersona(kernel, configFactory, transducer.transduceSync(text)),
+            delegate: services.delegate,
+            nextTaskId: () => `${task.id}.${++delegated}`,
+          })
+        : null;
+    const store = await createVirtualStore({
+      root: options.workspace,
+      persona,
+      kernel,
+      ...(options.mode ? { mode: options.mode } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(delegateTool ? { extraTools: [delegateTool] } : {}),
+    });
     const executor = createExecutor({
       kernel,
       store,
       model: options.model,
-      transducer: createTransducer(),
+      transducer,
       compiler,
-      configFactory: createConfigFactory(kernel, options.configLayers),
+      configFactory,
+      // The agent's persona was chosen when it was spawned (by routing, or by a
+      // delegator the constitution judged): its tasks run as that persona.
+      persona,
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
       history: history.flatMap((entry): ChatMessage[] =>
         entry.role === 'user' || entry.role === 'assistant'
           ? [
@@ -61,8 +103,10 @@ export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
           : [],
       ),
     });
+    const reporting = executor.events$.subscribe((event) => services.publish(event));
     try {
-      const result = await executor.process(task.prompt, { signal });
+      const result = await executor.process(task.prompt, { signal: services.signal });
+      options.onExecution?.(agentPath, result);
       if (result.status !== 'done' || result.response === null) {
         const why =
           result.stoppedBy ??
@@ -83,10 +127,22 @@ export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
         messages: [{ role: 'assistant', content: result.response }],
       };
     } finally {
+      reporting.unsubscribe();
       executor.close();
       store.close();
     }
   };
+}
+
+/** The persona the rules route an intent to; the kernel is left as it was. */
+function routePersona(kernel: Kernel, configFactory: ConfigFactory, intent: Intent): string {
+  const fact = intentToFact(intent);
+  kernel.assert(fact);
+  try {
+    return configFactory.configFor(intent.id).persona;
+  } finally {
+    kernel.retract(fact);
+  }
 }
 
 /**
@@ -106,8 +162,7 @@ export async function spawnForIntent(
   },
 ): Promise<TaskOutcome> {
   const kernel = await loadShippedRules([...(options.rules ?? [])]);
-  kernel.assert(intentToFact(intent));
-  const { persona } = createConfigFactory(kernel, options.configLayers).configFor(intent.id);
+  const persona = routePersona(kernel, createConfigFactory(kernel, options.configLayers), intent);
   return runtime.run(
     {
       type: 'agent',

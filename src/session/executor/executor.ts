@@ -13,6 +13,7 @@ import {
   randomIds,
   systemClock,
 } from '../../core/index.js';
+import { type InspectionObserver, inspectWith } from '../../events/index.js';
 import type { Kernel } from '../../kernel/index.js';
 import type { ChatMessage, ChatModel } from '../../llm/index.js';
 import type { Transducer } from '../../perception/index.js';
@@ -56,6 +57,17 @@ export type ExecutorOptions = {
   readonly compressHistory?: HistoryCompressor;
   /** The conversation to continue, e.g. a restored agent's. */
   readonly history?: readonly ChatMessage[];
+  /**
+   * Observers of each run's loop actor, as XState's `inspect` option takes
+   * them: the Stately inspector's `inspect`, for one.
+   */
+  readonly inspect?: ReadonlyArray<InspectionObserver>;
+  /**
+   * The agent's own persona. Without it each task is routed by its verb (fix →
+   * coder, review → reviewer); with it every task runs as this persona, so a
+   * task's wording cannot widen what the agent may do.
+   */
+  readonly persona?: string;
 };
 
 export type ProcessOptions = {
@@ -107,10 +119,12 @@ export class Executor {
       actors: createStageActors({ ...opts, limits, toolConcurrency: this.#toolConcurrency }, run),
       actions: loopClockActions(() => this.#clock.now()),
     });
+    const inspectors = opts.inspect ?? [];
     const actor = createActor(logic, {
       id: this.#ids('run'),
       clock: this.#clock,
       input: { task, history: [...this.#history], limits },
+      ...(inspectors.length > 0 ? { inspect: inspectWith(inspectors) } : {}),
     });
     const started = this.#clock.now();
     const subscriptions = new Subscription();

@@ -51,6 +51,8 @@ export type StageParts = {
   readonly toolConcurrency: number;
   /** Times each tool call's `toolTimeoutMs`; default: the system clock. */
   readonly clock?: Clock;
+  /** The agent's own persona: every task is routed as this persona instead of by its verb. */
+  readonly persona?: string;
 };
 
 /** What one run learned along the way, for its result and for later stages. */
@@ -119,7 +121,13 @@ export function createStageActors(parts: StageParts, run: RunState) {
     orient: fromPromise<unknown, OrientInput>(async ({ input, signal }) => {
       const intent = intentSchema.parse(input.intent);
       const world = await workspaceFacts(parts.store.workspace.root, { signal });
-      const { config, context } = orientIntent(parts, intent, input.task, world);
+      const { config, context } = orientIntent(
+        parts,
+        intent,
+        input.task,
+        world,
+        parts.persona === undefined ? {} : { persona: parts.persona },
+      );
       const orientation = new Orientation(intent, config, context);
       run.orientation = orientation;
       return checked('orient', schemas.orient, orientation);

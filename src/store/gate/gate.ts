@@ -80,6 +80,7 @@ export class PolicyGate {
       .flatMap((answer) => (answer.bindings.C?.type === 'name' ? [answer.bindings.C.value] : []));
     if (declared.includes('/exec')) return 'exec';
     if (declared.includes('/write')) return 'write';
+    if (declared.includes('/delegate')) return 'delegate';
     if (declared.includes('/read')) return 'read';
     return classify(action);
   }

@@ -48,8 +48,11 @@ export function tightenMode(mode: StoreMode, limit: CallMode | undefined): Store
   };
 }
 
-/** What an action does to the world; the sandbox mode is decided on this. */
-export type ActionClass = 'read' | 'write' | 'exec';
+/**
+ * What an action does to the world; the sandbox mode is decided on this.
+ * `delegate` hands work to a sub-agent, whose own store has the same sandbox.
+ */
+export type ActionClass = 'read' | 'write' | 'exec' | 'delegate';
 
 const READS = new Set(['read_file', 'list_files', 'search']);
 const WRITES = new Set(['write_file', 'edit_file', 'delete_file']);
@@ -57,6 +60,7 @@ const WRITES = new Set(['write_file', 'edit_file', 'delete_file']);
 export function classify(action: string): ActionClass {
   if (READS.has(action)) return 'read';
   if (WRITES.has(action)) return 'write';
+  if (action === 'delegate') return 'delegate';
   // Anything else may change the world: treated as the most dangerous kind.
   return 'exec';
 }
@@ -74,6 +78,8 @@ export const HARD_REASONS: ReadonlySet<string> = new Set([
 
 /** Whether the sandbox mode alone allows an action class. */
 export function sandboxAllows(mode: SandboxMode, kind: ActionClass): boolean {
-  if (mode === 'read-only') return kind === 'read';
+  // A sub-agent cannot leave the sandbox its delegator is in, so handing work on
+  // is no wider than reading; the constitution bounds its persona.
+  if (mode === 'read-only') return kind === 'read' || kind === 'delegate';
   return true;
 }

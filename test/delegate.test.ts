@@ -1,0 +1,255 @@
+/**
+ * Delegation end to end: supervised agents running the loop through the real
+ * openai SDK against the local server, on a copy of the demo workspace. One
+ * server plays every agent; each request is answered by the task it carries
+ * (the first user message) and how many tool answers it already holds.
+ */
+import { cp, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import type { RuntimeEvent } from '../src/events/index.js';
+import {
+  createOpenAiModel,
+  type OpenAiServer,
+  type OpenAiServerScriptStep,
+  type RecordedRequest,
+  startOpenAiServer,
+} from '../src/llm/index.js';
+import { loadAtoms, loadConfigLayers, SHIPPED_ATOMS_DIR } from '../src/prompt/index.js';
+import {
+  createLoopTaskFunction,
+  createRuntime,
+  type LoopTaskOptions,
+  type Runtime,
+  type TaskOutcome,
+} from '../src/session/index.js';
+
+const DEMO = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
+
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const wireSchema = z.object({
+  messages: z.array(
+    z.object({
+      role: z.string(),
+      content: z.string().nullish(),
+      tool_call_id: z.string().optional(),
+    }),
+  ),
+  tools: z.array(z.object({ function: z.object({ name: z.string() }) })).optional(),
+});
+type Wire = z.infer<typeof wireSchema>;
+
+const wire = (request: RecordedRequest): Wire => wireSchema.parse(request.body);
+const taskOf = (request: RecordedRequest): string =>
+  wire(request).messages.find((message) => message.role === 'user')?.content ?? '';
+const toolAnswers = (request: RecordedRequest): string[] =>
+  wire(request).messages.flatMap((message) =>
+    message.role === 'tool' ? [message.content ?? ''] : [],
+  );
+const toolNames = (request: RecordedRequest): string[] =>
+  (wire(request).tools ?? []).map((tool) => tool.function.name);
+
+const delegate = (args: { task: string; persona?: string }): OpenAiServerScriptStep => ({
+  toolCalls: [{ name: 'delegate', arguments: JSON.stringify(args) }],
+});
+
+type Play = (task: string, answers: readonly string[]) => OpenAiServerScriptStep;
+
+async function setup(
+  play: Play,
+  options: Partial<Pick<LoopTaskOptions, 'maxDelegationDepth'>> = {},
+): Promise<{ runtime: Runtime; server: OpenAiServer; events: RuntimeEvent[] }> {
+  const workspace = await realpath(await mkdtemp(join(tmpdir(), 'nerdloop-delegate-')));
+  await cp(DEMO, workspace, { recursive: true });
+  cleanups.push(() => rm(workspace, { recursive: true, force: true }));
+  const server = await startOpenAiServer({
+    script: (request) => play(taskOf(request), toolAnswers(request)),
+  });
+  cleanups.push(() => server.close());
+  const { atoms } = await loadAtoms([SHIPPED_ATOMS_DIR]);
+  const runtime = createRuntime({
+    runTask: createLoopTaskFunction({
+      workspace,
+      model: createOpenAiModel({ baseURL: server.url, apiKey: 'test', maxRetries: 0 }),
+      atoms,
+      configLayers: await loadConfigLayers(),
+      ...options,
+    }),
+  });
+  cleanups.push(() => runtime.shutdown());
+  const events: RuntimeEvent[] = [];
+  runtime.events$.subscribe((event) => events.push(event));
+  return { runtime, server, events };
+}
+
+const runAgent = (runtime: Runtime, id: string, persona: string, prompt: string) =>
+  runtime.run({ type: 'agent', id, persona, task: { id: `${id}-task`, prompt } });
+
+const FIX = 'fix the tier bug in src/pricing.js';
+const RUN_TESTS = 'test src/pricing.js';
+const REVIEW_CART = 'review src/cart.js';
+
+describe('a parent agent delegating', () => {
+  it('gets a sub-agent’s answer and a failing sub-agent’s reason, in call order, and answers', async () => {
+    const { runtime, server, events } = await setup((task, answers) => {
+      if (task === FIX)
+        return answers.length === 0
+          ? {
+              toolCalls: [
+                { name: 'delegate', arguments: JSON.stringify({ task: REVIEW_CART }) },
+                { name: 'delegate', arguments: JSON.stringify({ task: RUN_TESTS }) },
+              ],
+            }
+          : { text: `children said: ${answers.join(' | ')}` };
+      if (task === REVIEW_CART) return { text: 'cart.js has a TODO on line 3' };
+      // The tester's model endpoint refuses it: its loop fails at callModel.
+      return { fault: 'http_error', status: 400, message: 'tester quota exhausted' };
+    });
+
+    const outcome = await runAgent(runtime, 'coder-1', 'coder', FIX);
+
+    expect(outcome).toMatchObject({ status: 'completed', agentId: 'root/coder-1' });
+    const answer = outcome.status === 'completed' ? String(outcome.result) : '';
+    const [first, second] = answer.replace('children said: ', '').split(' | ');
+    // The reviewer's answer comes back as the first call's result…
+    expect(JSON.parse(first ?? 'null')).toMatchObject({
+      agent: 'root/coder-1.1',
+      persona: 'reviewer',
+      answer: 'cart.js has a TODO on line 3',
+    });
+    // …and the tester's failure as the second call's error, naming it and why.
+    const failure = z
+      .object({ error: z.object({ code: z.string(), message: z.string() }) })
+      .parse(JSON.parse(second ?? 'null')).error;
+    expect(failure.code).toBe('delegate_failed');
+    expect(failure.message).toContain('root/coder-1.2 (tester)');
+    expect(failure.message).toContain('callModel');
+    expect(failure.message).toContain('tester quota exhausted');
+    expect(server.requests.map(taskOf)).toEqual(
+      expect.arrayContaining([FIX, REVIEW_CART, RUN_TESTS]),
+    );
+
+    // Sub-agents' events carry their delegator as parent, one level below it.
+    const spawned = events.filter((event) => event.type === 'agent.spawned');
+    expect(spawned.map(({ agentId, parentId, depth }) => ({ agentId, parentId, depth }))).toEqual(
+      expect.arrayContaining([
+        { agentId: 'root/coder-1', parentId: 'root', depth: 1 },
+        { agentId: 'root/coder-1.1', parentId: 'root/coder-1', depth: 2 },
+        { agentId: 'root/coder-1.2', parentId: 'root/coder-1', depth: 2 },
+      ]),
+    );
+    expect(
+      events.find((event) => event.type === 'task.failed' && event.agentId === 'root/coder-1.2'),
+    ).toMatchObject({ parentId: 'root/coder-1', depth: 2, error: { code: 'task_error' } });
+    // The loop's own events reach the runtime's stream under each agent.
+    const stagesOf = (agentId: string) =>
+      events.flatMap((event) =>
+        event.type === 'stage.started' && event.agentId === agentId ? [event.stage] : [],
+      );
+    expect(stagesOf('root/coder-1')).toEqual(expect.arrayContaining(['observe', 'executeTools']));
+    expect(stagesOf('root/coder-1.1')).toContain('respond');
+    expect(
+      events.find((event) => event.type === 'tool.permitted' && event.tool === 'delegate'),
+    ).toMatchObject({ agentId: 'root/coder-1', depth: 1 });
+  });
+
+  it('a reviewer cannot get a coder to write for it: the call is denied and nothing is spawned', async () => {
+    const { runtime, events } = await setup((_task, answers) =>
+      answers.length === 0
+        ? delegate({ task: FIX, persona: 'coder' })
+        : { text: `denied: ${answers[0] ?? ''}` },
+    );
+
+    const outcome = await runAgent(runtime, 'reviewer-1', 'reviewer', 'review this project');
+
+    expect(outcome.status).toBe('completed');
+    const answer = outcome.status === 'completed' ? String(outcome.result) : '';
+    expect(answer).toContain('store_denied');
+    expect(answer).toContain('/delegation_escalates');
+    expect(
+      events.filter((event) => event.type === 'agent.spawned').map((event) => event.agentId),
+    ).toEqual(['root/reviewer-1']);
+  });
+
+  it('a sub-agent keeps the persona it was given, whatever its task says', async () => {
+    const { runtime, server } = await setup((task, answers) =>
+      task === 'review this project' && answers.length === 0
+        ? delegate({ task: FIX, persona: 'researcher' })
+        : { text: `done: ${task} ${answers.join(' | ')}` },
+    );
+
+    const outcome = await runAgent(runtime, 'reviewer-1', 'reviewer', 'review this project');
+
+    expect(outcome.status).toBe('completed');
+    expect(outcome.status === 'completed' ? String(outcome.result) : '').toContain(
+      '"persona":"researcher"',
+    );
+    // "fix …" would route to a coder; the researcher it was spawned as gets no write tools.
+    const childTools = server.requests
+      .filter((request) => taskOf(request) === FIX)
+      .flatMap(toolNames);
+    expect(childTools).toContain('read_file');
+    expect(childTools).not.toContain('write_file');
+    expect(childTools).not.toContain('run_command');
+  });
+
+  it('stops offering delegate at the depth limit', async () => {
+    const { runtime, server } = await setup(
+      (task, answers) =>
+        task === FIX && answers.length === 0
+          ? delegate({ task: REVIEW_CART })
+          : { text: `done: ${task}` },
+      { maxDelegationDepth: 1 },
+    );
+
+    const outcome = await runAgent(runtime, 'coder-1', 'coder', FIX);
+
+    expect(outcome.status).toBe('completed');
+    const offered = (task: string) =>
+      server.requests.filter((request) => taskOf(request) === task).map(toolNames);
+    expect(offered(FIX)[0]).toContain('delegate');
+    expect(offered(REVIEW_CART)[0]).not.toContain('delegate');
+    expect(offered(REVIEW_CART)[0]).toContain('read_file');
+  });
+});
+
+describe('cancellation reaches sub-agents', () => {
+  it('stopping the parent aborts the sub-agent’s model call and leaves no agent running', async () => {
+    const { runtime, server, events } = await setup((task) =>
+      task === FIX ? delegate({ task: REVIEW_CART }) : { fault: 'stall' },
+    );
+
+    const outcome: Promise<TaskOutcome> = runAgent(runtime, 'coder-1', 'coder', FIX);
+    await vi.waitFor(
+      () => {
+        if (!server.requests.some((request) => taskOf(request) === REVIEW_CART))
+          throw new Error('waiting for the sub-agent’s model call');
+      },
+      { timeout: 20_000, interval: 20 },
+    );
+    runtime.stop('root/coder-1', 'the user changed their mind');
+
+    expect(await outcome).toMatchObject({ status: 'failed', code: 'cancelled' });
+    await server.waitForHangUps(1);
+    expect(server.hangUps).toHaveLength(1);
+    await vi.waitFor(
+      () => {
+        expect(
+          events.find(
+            (event) => event.type === 'task.failed' && event.agentId === 'root/coder-1.1',
+          ),
+        ).toMatchObject({ error: { code: 'cancelled' }, parentId: 'root/coder-1' });
+        expect(runtime.agent('root/coder-1.1')).toBeUndefined();
+        expect(runtime.agent('root/coder-1')).toBeUndefined();
+      },
+      { timeout: 20_000, interval: 20 },
+    );
+  });
+});
