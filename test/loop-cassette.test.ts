@@ -298,7 +298,7 @@ describe('a request the cassette does not hold', () => {
     expect(recordedKeys[0]).toBe(replayedKey);
     expect(recordedKeys).not.toContain(key);
     expect(run.result.error?.message).toBe(
-      `cassette miss for request ${JSON.stringify(TASK)} (key ${key}) in ${path}: ` +
+      `cassette miss for request ${JSON.stringify(TASK)} at turn 2, after 1 tool result (last: read_file) (key ${key}) in ${path}: ` +
         "nothing is recorded for it; record it with mode 'record' or 'auto'",
     );
     // The first answer (read the file) was replayed and run; the edit never came.
