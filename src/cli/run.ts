@@ -10,7 +10,8 @@ import {
   spawnForIntent,
 } from '../session/index.js';
 import { createLiveInspector, defaultManifestPath, loadManifest } from '../stately/index.js';
-import type { ApprovalPolicy, SandboxMode } from '../store/index.js';
+import type { ApprovalHook, ApprovalPolicy, SandboxMode } from '../store/index.js';
+import { createTerminalApproval } from './approval.js';
 import { NerdloopCommand, outputOf, runCommand } from './command.js';
 import { ExitCode, RunNotStartedError } from './errors.js';
 import { loadWorkspaceSetup } from './orient.js';
@@ -45,6 +46,11 @@ export type RunOptions = {
   holdInspection?: (inspection: RunInspection) => Promise<void>;
   /** With `--inspect`: called as soon as the inspection servers listen. */
   onInspection?: (inspection: RunInspection) => void;
+  /**
+   * With `--approval on-request`: who is asked. Without it nobody can be, and
+   * what needs approval is denied (`/approval_unavailable`).
+   */
+  ask?: ApprovalHook;
 };
 
 /** Id of the agent a run's task goes to; its sub-agents are `task.1`, `task.2`, … */
@@ -62,9 +68,10 @@ export function runTaskCommand(): NerdloopCommand {
       ]),
     )
     .addOption(
-      new Option('--approval <policy>', 'when to ask (there is no one to ask here: never)').choices(
-        ['never'],
-      ),
+      new Option(
+        '--approval <policy>',
+        'on-request: ask at the terminal before what the policy will not allow on its own',
+      ).choices(['never', 'on-request']),
     )
     .option('--model <name>', 'model name for an OpenAI-compatible endpoint (NERDLOOP_MODEL)')
     .option('--json', 'print the events and the result as JSON lines')
@@ -78,6 +85,10 @@ export function runTaskCommand(): NerdloopCommand {
         try {
           const result = await runTask(task, flags, (line) => output.out(line), {
             signal: interrupt.signal,
+            // Only a person at a terminal can answer; piped input is not someone asking.
+            ...(process.stdin.isTTY
+              ? { ask: createTerminalApproval({ input: process.stdin, output: process.stderr }) }
+              : {}),
             onInspection: ({ pageUrl, statelyUrl }) =>
               output.err(
                 `inspect: ${pageUrl} (live page, offline)  ${statelyUrl} (Stately inspector bridge; it needs a network to draw)\n`,
@@ -133,7 +144,8 @@ export async function runTask(
       configLayers: setup.configLayers,
       rules: setup.rules,
       // Each persona's config can only tighten this: a reviewer stays read-only.
-      mode: { sandbox: flags.mode ?? 'workspace-write', approval: 'never' },
+      mode: { sandbox: flags.mode ?? 'workspace-write', approval: flags.approval ?? 'never' },
+      ...(flags.approval === 'on-request' && options.ask ? { onApprovalRequest: options.ask } : {}),
       ...(inspector ? { inspect: [inspector.inspect] } : {}),
       onExecution: (agentPath, result) => results.set(agentPath, result),
     }),

@@ -23,7 +23,7 @@ import {
   type PromptCompiler,
 } from '../../prompt/index.js';
 import { loadShippedRules } from '../../rules/index.js';
-import { createVirtualStore, type StoreModeInit } from '../../store/index.js';
+import { type ApprovalHook, createVirtualStore, type StoreModeInit } from '../../store/index.js';
 import { createDelegateTool, DEFAULT_MAX_DELEGATION_DEPTH } from '../delegate/index.js';
 import { createExecutor, type ExecutionResult } from '../executor/index.js';
 import type { Runtime, TaskOutcome } from '../runtime.js';
@@ -39,6 +39,8 @@ export type LoopTaskOptions = {
   readonly rules?: readonly string[];
   /** Every agent's store mode (sub-agents' too); each persona's config can only tighten it. */
   readonly mode?: StoreModeInit;
+  /** Asked when the approval policy wants a human (see VirtualStoreOptions.onApprovalRequest). */
+  readonly onApprovalRequest?: ApprovalHook;
   /**
    * How many levels of sub-agents may be made with the `delegate` tool
    * (default 2: an agent's sub-agent may delegate once more; 0: no delegation).
@@ -78,6 +80,7 @@ export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
       persona,
       kernel,
       ...(options.mode ? { mode: options.mode } : {}),
+      ...(options.onApprovalRequest ? { onApprovalRequest: options.onApprovalRequest } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(delegateTool ? { extraTools: [delegateTool] } : {}),
     });
