@@ -12,4 +12,5 @@ export {
   systemClock,
 } from './clock.js';
 export { describeUnknownError, NerdloopError } from './errors.js';
+export { errnoCode, isWithin } from './fs.js';
 export { type ToolResultLike, toolResultText } from './tool-result-text.js';

@@ -4,6 +4,7 @@
  * splitting, so the answers become facts keyed by the path as written.
  */
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isWithin } from '../core/index.js';
 import { type FactInput, stringValue, type Value } from '../kernel/index.js';
 import { InvalidWorkspaceError } from './errors.js';
 
@@ -67,8 +68,8 @@ export class Workspace {
     const lexical = resolve(this.root, written);
     const physical = this.#physical(written);
     const inside =
-      within(this.root, lexical) &&
-      (physical === undefined ? !this.#realpath : within(this.#realRoot, physical));
+      isWithin(this.root, lexical) &&
+      (physical === undefined ? !this.#realpath : isWithin(this.#realRoot, physical));
     const root = lexical === this.root || physical === this.#realRoot;
     const resolvedForms = physical === undefined ? [lexical] : [lexical, physical];
     return {
@@ -129,17 +130,13 @@ export class Workspace {
    * file in it sensitive.
    */
   #resolvedSegments(form: string): string[] {
-    const from = within(this.root, form)
+    const from = isWithin(this.root, form)
       ? relative(this.root, form)
-      : within(this.#realRoot, form)
+      : isWithin(this.#realRoot, form)
         ? relative(this.#realRoot, form)
         : form;
     return from.split(sep).filter((part) => part !== '' && part !== '.' && part !== '..');
   }
-}
-
-function within(root: string, path: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
 
 function writtenBasename(written: string): string[] {

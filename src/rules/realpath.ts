@@ -6,6 +6,7 @@
  */
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { errnoCode } from '../core/index.js';
 import type { Realpath } from './paths.js';
 
 /** Symlink hops before giving up, as Linux does before ELOOP. */
@@ -20,7 +21,7 @@ function follow(path: string, hops: number): string | undefined {
   try {
     return realpathSync.native(path);
   } catch (error) {
-    if (!MISSING.has(errorCode(error))) return undefined;
+    if (!MISSING.has(errnoCode(error) ?? '')) return undefined;
   }
   const link = readLink(path);
   if (link !== undefined) return follow(resolve(dirname(path), link), hops + 1);
@@ -37,10 +38,4 @@ function readLink(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function errorCode(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error
-    ? String((error as { code: unknown }).code)
-    : '';
 }

@@ -11,6 +11,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { z } from 'zod';
 import { type Clock, systemClock } from '../core/clock.js';
 import { describeUnknownError, NerdloopError } from '../core/errors.js';
+import { errnoCode } from '../core/fs.js';
 
 export const SNAPSHOT_FORMAT_VERSION = 1;
 const SNAPSHOT_FORMAT = 'nerdloop.snapshot';
@@ -123,11 +124,6 @@ let tempCounter = 0;
 /** Error codes meaning "this platform or file system cannot fsync a directory". */
 const DIR_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EBADF']);
 
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
-}
-
 function tempPathFor(path: string): string {
   tempCounter += 1;
   const stem = basename(path, extname(path));
@@ -155,7 +151,7 @@ async function fsyncDirectory(dir: string): Promise<void> {
     handle = await open(dir, 'r');
     await handle.sync();
   } catch (error) {
-    if (!DIR_SYNC_UNSUPPORTED.has(errorCode(error) ?? '')) throw error;
+    if (!DIR_SYNC_UNSUPPORTED.has(errnoCode(error) ?? '')) throw error;
   } finally {
     await handle?.close();
   }
@@ -431,7 +427,7 @@ export class FileSnapshotStore implements SnapshotStore {
     try {
       return await readFile(file);
     } catch (error) {
-      if (errorCode(error) === 'ENOENT') return null;
+      if (errnoCode(error) === 'ENOENT') return null;
       throw new SnapshotReadError(
         `could not read snapshot file ${file}: ${describeUnknownError(error)}`,
         {
@@ -466,7 +462,7 @@ export class FileSnapshotStore implements SnapshotStore {
     try {
       await rm(this.#fileFor(name));
     } catch (error) {
-      if (errorCode(error) === 'ENOENT') return;
+      if (errnoCode(error) === 'ENOENT') return;
       throw error;
     }
     await fsyncDirectory(this.dir);

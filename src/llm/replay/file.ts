@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { describeUnknownError } from '../../core/index.js';
+import { describeUnknownError, errnoCode } from '../../core/index.js';
 import { writeFileAtomic } from '../../snapshots/index.js';
 import { type Completion, completionSchema } from '../port.js';
 import { type JsonValue, toCanonicalJson } from './canonical.js';
@@ -31,11 +31,6 @@ const fileSchema = z.object({
     }),
   ),
 });
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
-}
 
 function loadError(path: string, reason: string, cause?: unknown): LlmCassetteLoadError {
   return new LlmCassetteLoadError(`cassette ${path} cannot be loaded: ${reason}`, {
@@ -68,7 +63,7 @@ export async function readCassette(path: string): Promise<CassetteEntry[] | null
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return null;
+    if (errnoCode(error) === 'ENOENT') return null;
     throw loadError(path, describeUnknownError(error), error);
   }
   let json: unknown;

@@ -5,6 +5,7 @@
  * `cc`, `sh -c` → background jobs).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { errnoCode } from '../../core/index.js';
 import { CommandNotFoundError, CommandSpawnError } from './errors.js';
 import { type CapturedOutput, OutputCapture } from './output.js';
 
@@ -67,8 +68,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
 }
 
 function spawnFailure(error: unknown, file: string): Error {
-  const code =
-    typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+  const code = errnoCode(error);
   if (code === 'ENOENT') {
     return new CommandNotFoundError(`command not found: ${file}`, {
       cause: error,

@@ -9,6 +9,7 @@
  */
 import { lstat, readlink, realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { errnoCode } from '../../core/index.js';
 
 /** Symlink hops before giving up, as Linux does before ELOOP. */
 export const MAX_SYMLINK_HOPS = 40;
@@ -62,8 +63,8 @@ async function probe(path: string): Promise<Kind> {
   try {
     return (await lstat(path)).isSymbolicLink() ? 'symlink' : 'other';
   } catch (error) {
-    if (MISSING.has(errorCode(error))) return 'missing';
-    throw new WalkFailure(`cannot inspect a component (${errorCode(error) || 'unknown error'})`, {
+    if (MISSING.has(errnoCode(error) ?? '')) return 'missing';
+    throw new WalkFailure(`cannot inspect a component (${errnoCode(error) || 'unknown error'})`, {
       cause: error,
     });
   }
@@ -74,7 +75,7 @@ async function readTarget(link: string): Promise<string> {
     return await readlink(link);
   } catch (error) {
     // The link was replaced between lstat and readlink: refuse rather than guess.
-    throw new WalkFailure(`a symbolic link changed while being followed (${errorCode(error)})`, {
+    throw new WalkFailure(`a symbolic link changed while being followed (${errnoCode(error)})`, {
       cause: error,
     });
   }
@@ -94,8 +95,8 @@ export async function confirm(absolute: string): Promise<string> {
       return join(await realpath(base), ...missing);
     } catch (error) {
       const parent = dirname(base);
-      if (!MISSING.has(errorCode(error)) || parent === base) {
-        throw new WalkFailure(`cannot confirm the resolved path (${errorCode(error)})`, {
+      if (!MISSING.has(errnoCode(error) ?? '') || parent === base) {
+        throw new WalkFailure(`cannot confirm the resolved path (${errnoCode(error)})`, {
           cause: error,
         });
       }
@@ -103,10 +104,4 @@ export async function confirm(absolute: string): Promise<string> {
       base = parent;
     }
   }
-}
-
-function errorCode(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error
-    ? String((error as { code: unknown }).code)
-    : '';
 }

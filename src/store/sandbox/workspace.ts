@@ -6,6 +6,7 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isWithin } from '../../core/index.js';
 import type { ResolvedPath, Workspace } from '../tool.js';
 import {
   PathOutsideWorkspaceError,
@@ -79,7 +80,7 @@ async function resolveInside(
   }
 
   const { absolute, exists } = await walkOrRefuse(boundary.root, segments, path);
-  if (!within(boundary.root, absolute)) {
+  if (!isWithin(boundary.root, absolute)) {
     throw outside(path, 'it leads outside the workspace root through a symbolic link');
   }
   const relativePath = toPosix(relative(boundary.root, absolute));
@@ -118,10 +119,6 @@ function secret(path: string, matched: string): SecretFileError {
     `path ${quotePath(path)} names a file that may hold secrets (${JSON.stringify(matched)})`,
     { details: { path, matched } },
   );
-}
-
-function within(root: string, path: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
 
 function toPosix(relativePath: string): string {

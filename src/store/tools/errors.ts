@@ -4,7 +4,9 @@
  * embedding app can branch on codes. Refusals of the path itself come from the
  * workspace (`store_path_*`, `store_secret_file`) and pass through unchanged.
  */
-import { describeUnknownError, NerdloopError } from '../../core/index.js';
+import { describeUnknownError, errnoCode, NerdloopError } from '../../core/index.js';
+
+export { errnoCode } from '../../core/index.js';
 
 type Options = { cause?: unknown; details?: Record<string, unknown> };
 
@@ -80,11 +82,6 @@ export class StoreIoError extends NerdloopError {
 }
 
 /** The errno code of a Node file-system error, if it is one. */
-export function errnoCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  const { code } = error as { code: unknown };
-  return typeof code === 'string' ? code : undefined;
-}
 
 /**
  * Turns whatever an fs call threw into a typed error; errors that already are
