@@ -14,11 +14,7 @@ import {
   systemClock,
 } from '../../core/index.js';
 import { type InspectionObserver, inspectWith } from '../../events/index.js';
-import type { Kernel } from '../../kernel/index.js';
-import type { ChatMessage, ChatModel } from '../../llm/index.js';
-import type { Transducer } from '../../perception/index.js';
-import type { ConfigFactory, PromptCompiler } from '../../prompt/index.js';
-import type { VirtualStore } from '../../store/index.js';
+import type { ChatMessage } from '../../llm/index.js';
 import { ExecutorBusyError, InvalidExecutorOptionsError, LoopCrashedError } from './errors.js';
 import type { ExecutorEvent } from './events.js';
 import {
@@ -28,16 +24,10 @@ import {
   historyAfterRun,
 } from './history.js';
 import { type ExecutionResult, toExecutionResult } from './result.js';
-import { createStageActors, newRunState } from './stages.js';
+import { createStageActors, type LoopParts, newRunState } from './stages.js';
 import { DEFAULT_TOOL_CONCURRENCY } from './tools.js';
 
-export type ExecutorOptions = {
-  readonly kernel: Kernel;
-  readonly store: VirtualStore;
-  readonly model: ChatModel;
-  readonly transducer: Transducer;
-  readonly compiler: PromptCompiler;
-  readonly configFactory: ConfigFactory;
+export type ExecutorOptions = LoopParts & {
   /** The machine's clock (timeout, stage durations); default: the system clock. */
   readonly clock?: Clock;
   /** Names each run's actor; default: random ids. */

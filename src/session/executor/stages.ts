@@ -39,13 +39,17 @@ import type { VirtualStore } from '../../store/index.js';
 import { StageInputError, StageOutputError } from './errors.js';
 import { runToolBatch } from './tools.js';
 
-export type StageParts = {
+/** The real parts behind the loop's stages: OBSERVE, ORIENT, JIT, the model and the tools. */
+export type LoopParts = {
   readonly kernel: Kernel;
   readonly store: VirtualStore;
   readonly model: ChatModel;
   readonly transducer: Transducer;
   readonly compiler: PromptCompiler;
   readonly configFactory: ConfigFactory;
+};
+
+export type StageParts = LoopParts & {
   /** The caller's own limits: each caps the AgentConfig's. */
   readonly limits: LoopLimitsInit;
   readonly toolConcurrency: number;
