@@ -10,12 +10,17 @@ import {
   COMMAND_ACTION,
   DELEGATE_ACTION,
   delegationPersona,
+  type PendingAction,
   type PendingActionInput,
   parsePendingAction,
 } from './pending-action.js';
 
 export function actionFacts(action: PendingActionInput, world: World): FactInput[] {
-  const parsed = parsePendingAction(action);
+  return parsedActionFacts(parsePendingAction(action), world);
+}
+
+/** `actionFacts` of an action already through the schema. */
+export function parsedActionFacts(parsed: PendingAction, world: World): FactInput[] {
   const workspace = new Workspace(world);
   const id = stringValue(parsed.id);
   const facts: FactInput[] = [

@@ -15,7 +15,7 @@ import {
   type Term,
   type Value,
 } from '../kernel/index.js';
-import { actionFacts } from './action-facts.js';
+import { parsedActionFacts } from './action-facts.js';
 import type { World } from './paths.js';
 import {
   type PendingAction,
@@ -54,9 +54,18 @@ export function withActionFacts<T>(
   world: World,
   inspect: (kernel: Kernel) => T,
 ): T {
+  return withParsedActionFacts(kernel, parsePendingAction(action), world, inspect);
+}
+
+function withParsedActionFacts<T>(
+  kernel: Kernel,
+  action: PendingAction,
+  world: World,
+  inspect: (kernel: Kernel) => T,
+): T {
   const asserted: FactInput[] = [];
   try {
-    for (const fact of actionFacts(action, world)) {
+    for (const fact of parsedActionFacts(action, world)) {
       if (kernel.assert(fact)) asserted.push(fact);
     }
     return inspect(kernel);
@@ -74,7 +83,7 @@ export function decide(
   const parsed = parsePendingAction(action);
   const id = constant(stringValue(parsed.id));
   const verdict = verdictValues(parsed);
-  return withActionFacts(kernel, parsed, world, (k) => {
+  return withParsedActionFacts(kernel, parsed, world, (k) => {
     const names = (predicate: string): string[] =>
       [
         ...new Set(

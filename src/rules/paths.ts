@@ -55,7 +55,19 @@ export class Workspace {
     this.#realRoot = world.realpath?.(this.root) ?? this.root;
   }
 
+  /** Verdicts already reached: a glob's base is often judged again as a path of its own. */
+  readonly #judged = new Map<string, PathVerdict>();
+
   judge(written: string): PathVerdict {
+    let verdict = this.#judged.get(written);
+    if (verdict === undefined) {
+      verdict = this.#judgeOnce(written);
+      this.#judged.set(written, verdict);
+    }
+    return verdict;
+  }
+
+  #judgeOnce(written: string): PathVerdict {
     const parts = written.split('/');
     const basenames = writtenBasename(written);
     const segments = parts.filter((part) => part !== '' && part !== '.' && part !== '..');
