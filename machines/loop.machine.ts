@@ -126,7 +126,13 @@ export const loopMachine = setup({
     hasToolCalls: (_, { completion }: { completion: Completion }) =>
       completion.toolCalls.length > 0,
     isStuck: ({ context }, { results }: { results: LoopToolResult[] }) =>
-      stuckReason(nextRecentCalls(context, results), context.limits) !== null,
+      stuckReason(
+        recentCallsAfter(
+          context,
+          answerCalls(context.pendingCalls, results).map(toolResultContent),
+        ),
+        context.limits,
+      ) !== null,
   },
   actions: {
     ...loopClockActions(() => Date.now()),
@@ -170,16 +176,18 @@ export const loopMachine = setup({
     recordToolResults: loopEnqueue<{ results: LoopToolResult[] }>(
       ({ context, enqueue }, { results }) => {
         const answered = answerCalls(context.pendingCalls, results);
+        // Each result's text once: it is both the model's message and the stuck check's key.
+        const contents = answered.map(toolResultContent);
         enqueue.assign({
           messages: [
             ...context.messages,
-            ...answered.map((result) => ({
+            ...answered.map((result, index) => ({
               role: 'tool' as const,
               toolCallId: result.callId,
-              content: toolResultContent(result),
+              content: contents[index] ?? '',
             })),
           ],
-          recentCalls: nextRecentCalls(context, results),
+          recentCalls: recentCallsAfter(context, contents),
           pendingCalls: [],
         });
         enqueue.emit({
@@ -546,16 +554,18 @@ export function answerCalls(
 /** The tool message's content: the same text the VirtualStore's `toolOutcomeContent` writes. */
 export const toolResultContent: (result: LoopToolResult) => string = toolResultText;
 
-/** The stuck check's history after this batch: only as long as the check looks back. */
-function nextRecentCalls(context: LoopContext, results: readonly LoopToolResult[]): RecentCall[] {
-  const answered = answerCalls(context.pendingCalls, results);
+/**
+ * The stuck check's history after this batch, given each call's result text in
+ * call order: only as long as the check looks back.
+ */
+function recentCallsAfter(context: LoopContext, contents: readonly string[]): RecentCall[] {
   const batch = context.pendingCalls.map((call, index) => ({
     tool: call.name,
     // Malformed arguments are compared as sent: the same typo twice is the same call.
     args: digest(
       call.parseError === undefined ? canonicalJsonText(call.arguments) : call.rawArguments,
     ),
-    result: digest(answered[index] ? toolResultContent(answered[index]) : ''),
+    result: digest(contents[index] ?? ''),
   }));
   return [...context.recentCalls, ...batch].slice(-2 * context.limits.stuckRepeats);
 }
