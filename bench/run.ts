@@ -13,3 +13,6 @@ if (!only || only === 'spawn') await spawnBench({ quick, report });
 if (!only || only === 'kernel') await kernelBench({ quick, report });
 if (!only || only === 'llm') await llmBench({ quick, report });
 if (!only || only === 'jit') await jitBench({ quick, report });
+// Imported only when it runs: @openai/agents installs its default model
+// provider and tracing exporter as it loads, which the other groups should not carry.
+if (!only || only === 'loop') await (await import('./loop.bench.js')).loopBench({ quick, report });
