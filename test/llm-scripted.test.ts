@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { firstValueFrom, lastValueFrom, type Observable, toArray } from 'rxjs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { LlmCancelled, LlmRateLimited, LlmScriptError } from '../src/llm/errors.js';
 import type { CompletionRequest, StreamDelta } from '../src/llm/port.js';
+import { splitEvery } from '../src/llm/scripted/deltas.js';
 import { completionDeltas, createScriptedModel, splitText } from '../src/llm/scripted/index.js';
 
 const ask = (content: string): CompletionRequest => ({
@@ -196,6 +198,17 @@ describe('scripted model: streams', () => {
   it('an error step errors the stream', async () => {
     const model = createScriptedModel([{ error: new LlmRateLimited('busy') }]);
     await expect(firstValueFrom(model.stream(ask('q')))).rejects.toBeInstanceOf(LlmRateLimited);
+  });
+
+  it('splitEvery cuts into parts of at most n code points that join back exactly', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.integer({ min: 1, max: 80 }), (text, n) => {
+        const parts = splitEvery(text, n);
+        expect(parts.join('')).toBe(text);
+        for (const part of parts) expect(Array.from(part).length).toBeLessThanOrEqual(n);
+        expect(parts.length).toBe(Math.ceil(Array.from(text).length / n));
+      }),
+    );
   });
 
   it('completionDeltas rebuilds text and arguments exactly, surrogate pairs included', () => {

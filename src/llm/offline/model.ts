@@ -11,14 +11,17 @@ import {
   parseToolCall,
   type StreamDelta,
 } from '../port.js';
+import { completionDeltas, splitEvery } from '../scripted/deltas.js';
 import { readBrief } from './brief.js';
 import { createPlanContext, type Step } from './context.js';
 import { formatAnswer } from './format.js';
 import { type OfflineModelOptions, type OfflineSettings, readOfflineOptions } from './options.js';
 import { planStep } from './planners/plan.js';
-import { completionDeltas } from './stream.js';
 import { readTurn, type Turn } from './turn.js';
 import { usageOf } from './usage.js';
+
+/** Characters per streamed delta: a long answer arrives in pieces, as from a server. */
+const STREAM_CHUNK_CHARS = 64;
 
 export const OFFLINE_MODEL_ID = 'offline';
 
@@ -56,7 +59,9 @@ export function createOfflineModel(options: OfflineModelOptions = {}): ChatModel
         let deltas: StreamDelta[];
         try {
           throwIfAborted(request.signal);
-          deltas = completionDeltas(respond(request));
+          deltas = completionDeltas(respond(request), (text) =>
+            splitEvery(text, STREAM_CHUNK_CHARS),
+          );
         } catch (error) {
           subscriber.error(error);
           return;

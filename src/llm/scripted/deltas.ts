@@ -21,13 +21,33 @@ export function splitText(text: string, pieces: number): string[] {
   return parts;
 }
 
-export function completionDeltas(completion: Completion): StreamDelta[] {
-  const deltas: StreamDelta[] = splitText(completion.text, TEXT_PIECES).map((text) => ({
+/** Splits `text` into parts of at most `chars` code points, so a long answer streams like a server's. */
+export function splitEvery(text: string, chars: number): string[] {
+  const points = Array.from(text);
+  const parts: string[] = [];
+  for (let start = 0; start < points.length; start += Math.max(1, chars)) {
+    parts.push(points.slice(start, start + Math.max(1, chars)).join(''));
+  }
+  return parts;
+}
+
+/** How a completion's text and each call's arguments are cut into deltas. */
+export type DeltaSplit = (text: string, part: 'text' | 'arguments') => string[];
+
+/** A few pieces whatever the length: enough for a test to see a stream, not one chunk. */
+const fewPieces: DeltaSplit = (text, part) =>
+  splitText(text, part === 'text' ? TEXT_PIECES : ARGUMENT_PIECES);
+
+export function completionDeltas(
+  completion: Completion,
+  split: DeltaSplit = fewPieces,
+): StreamDelta[] {
+  const deltas: StreamDelta[] = split(completion.text, 'text').map((text) => ({
     type: 'text',
     text,
   }));
   completion.toolCalls.forEach((call, index) => {
-    const [first = '', ...rest] = splitText(call.rawArguments, ARGUMENT_PIECES);
+    const [first = '', ...rest] = split(call.rawArguments, 'arguments');
     deltas.push({
       type: 'tool_call_delta',
       index,
