@@ -5,8 +5,8 @@
  * walk led.
  */
 import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { isWithin } from '../../core/index.js';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { errnoCode, isWithin } from '../../core/index.js';
 import type { ResolvedPath, Workspace } from '../tool.js';
 import {
   PathOutsideWorkspaceError,
@@ -96,6 +96,11 @@ async function walkOrRefuse(
   path: string,
 ): Promise<{ absolute: string; exists: boolean }> {
   try {
+    // An existing path: the kernel's own resolution in one call, every symlink
+    // on the way followed, is the whole answer. Only a path that does not exist
+    // (a new file, a dangling symlink) needs the walk to know where it would land.
+    const existing = await realpathIfExists(join(root, ...segments));
+    if (existing !== undefined) return { absolute: existing, exists: true };
     const walked = await walk(root, segments);
     return { absolute: await confirm(walked.absolute), exists: walked.exists };
   } catch (error) {
@@ -104,6 +109,17 @@ async function walkOrRefuse(
       cause: error.cause,
       details: { path },
     });
+  }
+}
+
+async function realpathIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    const code = errnoCode(error);
+    // Missing, or a dangling or looping link: the walk finds out which and says so.
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined;
+    throw new WalkFailure(`cannot resolve the path (${code ?? 'unknown error'})`, { cause: error });
   }
 }
 
