@@ -170,6 +170,19 @@ describe('assert and retract', () => {
     expect(kernel.retract('edge(/q, /r)')).toBe(false);
   });
 
+  it('an assert or retract that fails while maintaining the model leaves it as it was', () => {
+    const kernel = createKernel(`
+      Decl p(X).
+      p(1).
+      q(Y) :- p(X), Y = fn:plus(X, 1).
+    `);
+    expect(() => kernel.assert('p("a").')).toThrow(/fn:plus expects integers/);
+    expect(rows(kernel, 'p')).toEqual(['1']);
+    expect(rows(kernel, 'q')).toEqual(['2']);
+    expect(kernel.assert('p(2).')).toBe(true);
+    expect(rows(kernel, 'q')).toEqual(['2', '3']);
+  });
+
   it('a retracted base fact that a rule still derives stays', () => {
     const kernel = createKernel(`
       base(/a).
@@ -371,6 +384,23 @@ describe('bounds modes', () => {
     expect(warned.facts('p')).toEqual([[intValue(3)]]);
     const ignored = createKernel('Decl p(A) bound [/string].\np(3).', { bounds: 'ignore' });
     expect(ignored.warnings).toEqual([]);
+  });
+
+  it('a derived tuple outside its bound is reported at the rule that made it', () => {
+    let error: unknown;
+    try {
+      createKernel({ file: 'b.mg', text: 'Decl r(A) bound [/string].\np(3).\nr(X) :- p(X).' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: 'mangle_bound_violation', file: 'b.mg', line: 3 });
+    const warned = createKernel(
+      { file: 'b.mg', text: 'Decl r(A) bound [/string].\np(3).\nr(X) :- p(X).' },
+      { bounds: 'warn' },
+    );
+    expect(warned.warnings).toMatchObject([
+      { predicate: 'r', values: [intValue(3)], at: { file: 'b.mg', line: 3, column: 1 } },
+    ]);
   });
 
   it('accepts values that fit', () => {

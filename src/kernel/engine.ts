@@ -14,10 +14,18 @@
  *   that stratum alone is recomputed from its base facts;
  * and the difference (added, removed) travels on to the strata that read it.
  * Strata that read nothing that changed are not touched.
+ *
+ * External predicates: a callback is asked once per distinct inputs, and its
+ * answers join the predicate's relation, where they stay — the external
+ * relation is taken as stable — until `refreshExternal` forgets them and
+ * recomputes the strata that ask it.
+ *
+ * A maintenance step that throws (a callback failing, an evaluation error)
+ * is undone: the base change is reverted and the model re-evaluated.
  */
-import { type Term, type Value, valueKey } from './ast.js';
+import { type Position, type Term, type Value, valueKey } from './ast.js';
 import { show } from './builtins.js';
-import { MangleBoundError } from './errors.js';
+import { formatPosition, MangleBoundError } from './errors.js';
 import {
   applyTransforms,
   type Frame,
@@ -26,6 +34,7 @@ import {
   type Row,
   runPlan,
 } from './evaluate.js';
+import { callExternal, type RegisteredExternal } from './external.js';
 import { compileBody, type Step } from './plan.js';
 import {
   type CompiledRule,
@@ -44,7 +53,26 @@ export type BoundsMode = 'enforce' | 'warn' | 'ignore';
  */
 export type EvaluationStrategy = 'seminaive' | 'naive';
 
-export type KernelWarning = { code: 'bound_violation'; message: string; predicate: string };
+/**
+ * A problem the kernel reports and goes on: a tuple outside its declared
+ * `bound` under `bounds: 'warn'`.
+ */
+export type KernelWarning = {
+  readonly code: 'bound_violation';
+  /** Starts with `file:line:column` when `at` is known. */
+  readonly message: string;
+  readonly predicate: string;
+  /** The offending tuple. */
+  readonly values: readonly Value[];
+  /**
+   * Where the tuple comes from: the fact in its file, the rule that derived
+   * it, or the premise whose external callback answered it. Absent for a
+   * fact given to `assert`.
+   */
+  readonly at?: Position;
+  /** The `Decl` whose bound it violates. */
+  readonly declaredAt: Position;
+};
 
 type Change = { added: Map<string, Fact>; removed: Map<string, Fact> };
 
@@ -68,6 +96,17 @@ export class Engine {
   readonly #strategy: EvaluationStrategy;
   /** For each predicate, the strata with a rule that reads it. */
   readonly #readerStrata = new Map<string, number[]>();
+  /** For each external predicate, the strata with a rule that asks it. */
+  readonly #externalReaders = new Map<string, number[]>();
+  readonly #externals: ReadonlyMap<string, RegisteredExternal>;
+  /**
+   * For each external predicate, the keys of the inputs its callback has
+   * answered. Those answers are in its relation; inputs not here have not
+   * been asked yet.
+   */
+  readonly #asked = new Map<string, Set<string>>();
+  /** A failed step could not be undone either: re-evaluate before the next use. */
+  #stale = false;
   #rank = 0;
   /** Made once: every plan run reads relations through it. */
   readonly #relationOf = (predicate: string): Relation => this.relation(predicate);
@@ -78,19 +117,25 @@ export class Engine {
       bounds: BoundsMode;
       onWarning: (warning: KernelWarning) => void;
       strategy?: EvaluationStrategy;
+      externals?: ReadonlyMap<string, RegisteredExternal>;
     },
   ) {
     this.#program = program;
     this.#strategy = options.strategy ?? 'seminaive';
     this.#bounds = options.bounds;
     this.#warn = options.onWarning;
+    this.#externals = options.externals ?? new Map();
+    const note = (into: Map<string, number[]>, name: string, stratum: number) => {
+      const list = into.get(name) ?? [];
+      if (!list.includes(stratum)) list.push(stratum);
+      into.set(name, list);
+    };
     for (const rule of program.rules) {
       const stratum = program.predicates.get(rule.predicate)?.stratum ?? 0;
       for (const name of [...rule.scans.map((scan) => scan.predicate), ...rule.negated]) {
-        const list = this.#readerStrata.get(name) ?? [];
-        if (!list.includes(stratum)) list.push(stratum);
-        this.#readerStrata.set(name, list);
+        note(this.#readerStrata, name, stratum);
       }
+      for (const name of rule.externals) note(this.#externalReaders, name, stratum);
     }
     for (const info of program.predicates.values()) {
       this.#relations.set(info.name, new Relation(info.arity));
@@ -126,32 +171,119 @@ export class Engine {
 
   /** Adds a base fact and maintains the model; false if it was already a base fact. */
   assert(info: PredicateInfo, values: readonly Value[]): boolean {
+    this.settle();
     const key = tupleKey(values);
     if (this.isBase(info.name, key)) return false;
     const fact = this.addBaseFact(info, values, null);
-    const changes = new Map<string, Change>();
-    if (this.relation(info.name).add(fact)) change(changes, info.name).added.set(key, fact);
-    this.#propagate(changes, new Set());
+    try {
+      const changes = new Map<string, Change>();
+      if (this.relation(info.name).add(fact)) change(changes, info.name).added.set(key, fact);
+      this.#propagate(changes, new Set());
+    } catch (error) {
+      this.#base.get(info.name)?.delete(key);
+      this.#restore();
+      throw error;
+    }
     return true;
   }
 
   /** Removes a base fact and maintains the model; false if it was not a base fact. */
   retract(info: PredicateInfo, values: readonly Value[]): boolean {
+    this.settle();
     const key = tupleKey(values);
     const base = this.#base.get(info.name);
-    if (!base?.has(key)) return false;
+    const fact = base?.get(key);
+    if (!base || !fact) return false;
     base.delete(key);
-    const changes = new Map<string, Change>();
-    const forced = new Set<number>();
-    if (info.rules.length > 0) {
-      // Rules may derive the same tuple: its stratum decides whether it stays.
-      forced.add(info.stratum);
-    } else {
-      const removed = this.relation(info.name).delete(key);
-      if (removed) change(changes, info.name).removed.set(key, removed);
+    try {
+      const changes = new Map<string, Change>();
+      const forced = new Set<number>();
+      if (info.rules.length > 0) {
+        // Rules may derive the same tuple: its stratum decides whether it stays.
+        forced.add(info.stratum);
+      } else {
+        const removed = this.relation(info.name).delete(key);
+        if (removed) change(changes, info.name).removed.set(key, removed);
+      }
+      this.#propagate(changes, forced);
+    } catch (error) {
+      base.set(key, fact);
+      this.#restore();
+      throw error;
     }
-    this.#propagate(changes, forced);
     return true;
+  }
+
+  /**
+   * Forgets an external predicate's answers and recomputes every stratum
+   * that asks it, so its callback is asked again and the model follows
+   * whatever changed behind it. On failure its old answers come back.
+   */
+  refreshExternal(name: string): void {
+    this.settle();
+    const relation = this.relation(name);
+    const asked = this.#asked.get(name);
+    const old = relation.reset();
+    this.#asked.delete(name);
+    try {
+      this.#propagate(new Map(), new Set(this.#externalReaders.get(name) ?? []));
+    } catch (error) {
+      relation.reset();
+      for (const fact of old.values()) relation.add(fact);
+      if (asked) this.#asked.set(name, asked);
+      this.#restore();
+      throw error;
+    }
+  }
+
+  /**
+   * Asks an external predicate's callback for `inputs`, unless it already
+   * answered them, and adds the answers to its relation. `at` is the premise
+   * asking, for messages. Answers are checked against the Decl's bounds
+   * before any is added.
+   */
+  readonly askExternal = (predicate: string, inputs: readonly Value[], at: Position): void => {
+    let asked = this.#asked.get(predicate);
+    const key = tupleKey(inputs);
+    if (asked?.has(key)) return;
+    const external = this.#externals.get(predicate);
+    const info = this.#program.predicates.get(predicate);
+    // bindExternals gave every external predicate a callback before the engine existed.
+    if (!external || !info) throw new Error(`no callback for external predicate ${predicate}`);
+    const rows = callExternal(external, inputs, at);
+    for (const values of rows) this.#checkBounds(info, values, at);
+    const relation = this.relation(predicate);
+    const rank = ++this.#rank;
+    for (const values of rows) relation.add({ values, key: tupleKey(values), rank });
+    if (!asked) {
+      asked = new Set();
+      this.#asked.set(predicate, asked);
+    }
+    asked.add(key);
+  };
+
+  /**
+   * After a failed step, re-evaluates from the (reverted) base facts and the
+   * answers external callbacks already gave. Should that fail as well (a
+   * callback failing again for inputs the full plans reach), the engine is
+   * stale and `settle` retries before the next use.
+   */
+  #restore(): void {
+    this.#stale = true;
+    try {
+      this.evaluateAll();
+      this.#stale = false;
+    } catch {
+      // The caller throws the first error, the one that explains what happened;
+      // this one will surface from settle() if it persists.
+    }
+  }
+
+  /** Re-evaluates a stale engine (see #restore); throws while that still fails. */
+  settle(): void {
+    if (!this.#stale) return;
+    this.evaluateAll();
+    this.#stale = false;
   }
 
   #propagate(changes: Map<string, Change>, forced: Set<number>): void {
@@ -282,6 +414,7 @@ export class Engine {
         const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
         const sources: PlanSources = {
           relation: this.#relationOf,
+          external: this.askExternal,
           deltaLiteral: scan.literal,
           delta,
           extra,
@@ -321,7 +454,12 @@ export class Engine {
       let found = false;
       runPlan(
         bound.steps,
-        { relation: this.#relationOf, deltaLiteral: -1, delta: NO_DELTA },
+        {
+          relation: this.#relationOf,
+          external: this.askExternal,
+          deltaLiteral: -1,
+          delta: NO_DELTA,
+        },
         bound.frame,
         (solved) => {
           const derived = headValues(rule.shape, solved);
@@ -379,6 +517,8 @@ export class Engine {
   #recompute(stratum: Stratum): Map<string, ReadonlyMap<string, Fact>> {
     const before = new Map<string, ReadonlyMap<string, Fact>>();
     for (const name of stratum.predicates) {
+      // An external relation holds its callback's answers, not anything derived.
+      if (this.#externals.has(name)) continue;
       const relation = this.relation(name);
       before.set(name, relation.reset());
       for (const fact of this.#base.get(name)?.values() ?? []) relation.add(fact);
@@ -452,6 +592,7 @@ export class Engine {
   ): void {
     const sources: PlanSources = {
       relation: this.#relationOf,
+      external: this.askExternal,
       deltaLiteral,
       delta,
     };
@@ -475,6 +616,7 @@ export class Engine {
   transformRows(rule: CompiledRule, maxRank?: number): Row[] {
     return this.#rows(rule, rule.full, {
       relation: this.#relationOf,
+      external: this.askExternal,
       deltaLiteral: -1,
       delta: NO_DELTA,
       ...(maxRank === undefined ? {} : { maxRank }),
@@ -500,7 +642,13 @@ export class Engine {
       byKey = new Map();
       pending.set(rule.predicate, byKey);
     }
-    if (!byKey.has(key)) byKey.set(key, values);
+    if (byKey.has(key)) return;
+    // Checked here, where the rule that made the tuple is known, once per new tuple.
+    if (this.#bounds !== 'ignore') {
+      const info = this.#program.predicates.get(rule.predicate);
+      if (info) this.#checkBounds(info, values, rule.clause.at);
+    }
+    byKey.set(key, values);
   }
 
   /** Adds a round's new tuples with one rank; returns them as the next delta. */
@@ -510,10 +658,8 @@ export class Engine {
     const rank = ++this.#rank;
     for (const [name, byKey] of pending) {
       const relation = this.relation(name);
-      const info = this.#program.predicates.get(name);
       const facts: Fact[] = [];
       for (const [key, values] of byKey) {
-        if (info) this.#checkBounds(info, values, null);
         const fact: Fact = { values, key, rank };
         if (relation.add(fact)) facts.push(fact);
       }
@@ -536,12 +682,21 @@ export class Engine {
       .map((alternative) => `[${alternative.map(describeType).join(', ')}]`)
       .join(' or ');
     const message = `${info.name}(${values.map(show).join(', ')}) is outside its declared bound ${expected}`;
+    const declaredAt = info.declaration?.at ?? info.firstSeen;
     if (this.#bounds === 'warn') {
-      this.#warn({ code: 'bound_violation', message, predicate: info.name });
+      this.#warn({
+        code: 'bound_violation',
+        message: at ? `${formatPosition(at)}: ${message}` : message,
+        predicate: info.name,
+        values,
+        ...(at ? { at } : {}),
+        declaredAt,
+      });
       return;
     }
-    throw new MangleBoundError(at ?? info.declaration?.at ?? info.firstSeen, message, {
+    throw new MangleBoundError(at ?? declaredAt, message, {
       predicate: info.name,
+      values: values.map(show),
     });
   }
 }

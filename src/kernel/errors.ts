@@ -12,8 +12,17 @@ abstract class PositionedKernelError extends NerdloopError {
   readonly line: number;
   readonly column: number;
 
-  constructor(at: Position, message: string, details: Record<string, unknown> = {}) {
-    super(`${formatPosition(at)}: ${message}`, { details: { ...details, ...at } });
+  constructor(
+    at: Position,
+    message: string,
+    details: Record<string, unknown> = {},
+    /** What went wrong underneath (a callback's own error), kept for the caller. */
+    cause?: unknown,
+  ) {
+    super(`${formatPosition(at)}: ${message}`, {
+      details: { ...details, ...at },
+      ...(cause === undefined ? {} : { cause }),
+    });
     this.file = at.file;
     this.line = at.line;
     this.column = at.column;
@@ -68,4 +77,41 @@ export class MangleEvaluationError extends PositionedKernelError {
 /** A fact given to `assert`/`retract` that is not ground or not a base predicate. */
 export class KernelFactError extends NerdloopError {
   readonly code = 'kernel_invalid_fact';
+}
+
+/**
+ * An external predicate used or declared wrongly, found while loading: no
+ * callback for an `external()` Decl, a callback for a predicate not declared
+ * external, an external predicate in a head or a fact, a malformed `mode(…)`,
+ * or a premise whose `+` arguments no premise before it can bind.
+ */
+export class MangleExternalError extends PositionedKernelError {
+  readonly code = 'mangle_external';
+}
+
+/**
+ * An `externals` option or a `refreshExternal` call that names no external
+ * predicate of the program, or registers something that is not a function.
+ * There is no rule-file position to give: the mistake is in the calling code.
+ */
+export class KernelExternalOptionError extends NerdloopError {
+  readonly code = 'kernel_external_option';
+}
+
+/**
+ * An external predicate's callback threw. Positioned at the premise that
+ * asked; names the predicate and its inputs; the thrown value is the `cause`.
+ * A failed assert, retract or refresh leaves the kernel as it was before.
+ */
+export class ExternalCallbackError extends PositionedKernelError {
+  readonly code = 'kernel_external_failed';
+}
+
+/**
+ * An external predicate's callback answered something that is not rows of
+ * kernel values with one value per output argument (or a promise: callbacks
+ * are synchronous). Positioned at the premise that asked.
+ */
+export class ExternalResultError extends PositionedKernelError {
+  readonly code = 'kernel_external_result';
 }

@@ -15,6 +15,11 @@ export type Frame = (Value | undefined)[];
 
 export type PlanSources = {
   relation(predicate: string): Relation;
+  /**
+   * Makes sure an external predicate's relation holds its answers for
+   * `inputs` (asking its callback the first time); `at` is the premise.
+   */
+  readonly external: (predicate: string, inputs: readonly Value[], at: Position) => void;
   /** The delta read by the premise at literal `deltaLiteral`, if any. */
   readonly deltaLiteral: number;
   readonly delta: readonly Fact[];
@@ -155,6 +160,30 @@ function visit(run: Run, index: number): void {
       const matches = run.sources.relation(step.predicate).lookup(step.keyPositions, key);
       for (const _ of matches) return;
       visit(run, index + 1);
+      return;
+    }
+    case 'external': {
+      const inputs: Value[] = [];
+      for (const input of step.inputs) {
+        const value = evalExpr(input, frame);
+        if (value === undefined) return;
+        inputs.push(value);
+      }
+      run.sources.external(step.predicate, inputs, step.at);
+      // Now a lookup like any scan: the inputs are part of the key, so the
+      // bucket read here only holds answers to exactly these inputs, and
+      // answers added by a nested premise asking other inputs land elsewhere.
+      const key = keyFor(step.args, frame);
+      if (key === undefined) return;
+      const facts = run.sources.relation(step.predicate).lookup(step.keyPositions, key);
+      if (step.negated) {
+        for (const _ of facts) return;
+        visit(run, index + 1);
+        return;
+      }
+      for (const fact of facts) {
+        if (!match(run, step.args, fact, index)) return;
+      }
       return;
     }
     case 'compare': {

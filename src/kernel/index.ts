@@ -8,6 +8,11 @@ export {
 } from './builtins.js';
 export type { BoundsMode, EvaluationStrategy, KernelWarning } from './engine.js';
 export * from './errors.js';
+export type {
+  ExternalCall,
+  ExternalPredicate,
+  ExternalPredicates,
+} from './external.js';
 export { renderProofs } from './format-proof.js';
 export {
   createKernel,
@@ -20,4 +25,5 @@ export {
   pattern,
   type QueryAnswer,
 } from './kernel.js';
+export type { ArgMode } from './modes.js';
 export * from './parse/index.js';

@@ -4,6 +4,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Observable, ReplaySubject } from 'rxjs';
 import {
   type Atom,
   type Clause,
@@ -16,8 +17,14 @@ import {
 } from './ast.js';
 import { show } from './builtins.js';
 import { type BoundsMode, Engine, type EvaluationStrategy, type KernelWarning } from './engine.js';
-import { KernelFactError, MangleArityError, MangleUnknownPredicateError } from './errors.js';
+import {
+  KernelExternalOptionError,
+  KernelFactError,
+  MangleArityError,
+  MangleUnknownPredicateError,
+} from './errors.js';
 import { evalExpr, type Frame, headValues, runPlan } from './evaluate.js';
+import { bindExternals, type ExternalPredicates } from './external.js';
 import { parseAtom, parseProgram, printClause } from './parse/index.js';
 import { compileBody, isBuiltinAtom, newScope, type Step, termVariables } from './plan.js';
 import { analyzeProgram, type CompiledRule, type PredicateInfo, type Program } from './program.js';
@@ -28,8 +35,13 @@ export type KernelSource = { file: string; text: string };
 export type KernelOptions = {
   /** What a fact outside its predicate's declared `bound` does. Default `enforce`. */
   bounds?: BoundsMode;
-  /** Called for each warning (bounds in `warn` mode). */
+  /** Called for each warning (bounds in `warn` mode); they are also on `kernel.warnings$`. */
   onWarning?: (warning: KernelWarning) => void;
+  /**
+   * Callbacks serving the program's `external()` predicates, by name. Each
+   * external predicate needs one, and each callback must name one.
+   */
+  externals?: ExternalPredicates;
   /** Evaluation strategy; `naive` exists as the benchmarks' baseline. */
   strategy?: EvaluationStrategy;
 };
@@ -47,8 +59,11 @@ export type Proof = {
   readonly values: readonly Value[];
   /** The fact as Mangle text. */
   readonly text: string;
-  /** `base`: given in a file or asserted; `rule`: derived; `truncated`: deeper than maxDepth. */
-  readonly via: 'base' | 'rule' | 'truncated';
+  /**
+   * `base`: given in a file or asserted; `rule`: derived; `external`: an
+   * answer of an external predicate's callback; `truncated`: deeper than maxDepth.
+   */
+  readonly via: 'base' | 'rule' | 'external' | 'truncated';
   readonly rule?: { readonly text: string; readonly at: Position };
   readonly premises: readonly Proof[];
   /** Negations and comparisons that held, instantiated: `!verb_has_specialist(/dance)`, `3 < 5`. */
@@ -97,19 +112,26 @@ function splitStrings(text: string): { shape: string; strings: string[] } | unde
   return { shape: shape + text.slice(from), strings };
 }
 
+const EXPLAIN_AT: Position = { file: '<explain>', line: 1, column: 1 };
+
 export class Kernel {
   readonly #engine: Engine;
   readonly #program: Program;
   readonly warnings: KernelWarning[] = [];
+  /** Replays: warnings raised while loading come before anyone can subscribe. */
+  readonly #warnings = new ReplaySubject<KernelWarning>();
 
   constructor(units: readonly SourceUnit[], options: KernelOptions = {}) {
     this.#program = analyzeProgram(units);
+    const externals = bindExternals(this.#program, options.externals);
     this.#engine = new Engine(this.#program, {
       bounds: options.bounds ?? 'enforce',
       ...(options.strategy ? { strategy: options.strategy } : {}),
+      externals,
       onWarning: (warning) => {
         this.warnings.push(warning);
         options.onWarning?.(warning);
+        this.#warnings.next(warning);
       },
     });
     for (const info of this.#program.predicates.values()) {
@@ -130,20 +152,61 @@ export class Kernel {
     }));
   }
 
+  /**
+   * Every warning, as an RxJS stream: those raised so far (while loading
+   * too) are replayed to each subscriber, then new ones follow as they are
+   * raised. The same warnings as `warnings` and `onWarning`.
+   */
+  get warnings$(): Observable<KernelWarning> {
+    return this.#warnings.asObservable();
+  }
+
   /** Adds a base fact (`user_intent("i1", /command, /fix, "a.ts", "").` or a FactInput). */
   assert(fact: string | FactInput): boolean {
-    const { info, values } = this.#fact(fact);
+    const { info, values } = this.#baseFact(fact, 'assert');
     return this.#engine.assert(info, values);
   }
 
   /** Removes a base fact; derived facts that depended only on it go too. */
   retract(fact: string | FactInput): boolean {
-    const { info, values } = this.#fact(fact);
+    const { info, values } = this.#baseFact(fact, 'retract');
     return this.#engine.retract(info, values);
+  }
+
+  /**
+   * Forgets what an external predicate's callback answered and recomputes
+   * the facts that depend on it: the callback is asked again, so the model
+   * follows whatever changed behind it (a file written, a process ended).
+   * Until then the kernel keeps the answers it got (an external relation is
+   * taken as stable). A callback failing here leaves the old answers.
+   */
+  refreshExternal(name: string): void {
+    if (!this.#program.externals.has(name)) {
+      throw new KernelExternalOptionError(
+        `refreshExternal(${JSON.stringify(name)}): ${name} is not an external predicate of this program`,
+        { details: { predicate: name } },
+      );
+    }
+    this.#engine.refreshExternal(name);
+  }
+
+  #baseFact(
+    fact: string | FactInput,
+    verb: 'assert' | 'retract',
+  ): { info: PredicateInfo; values: readonly Value[] } {
+    const found = this.#fact(fact);
+    if (found.info.external) {
+      throw new KernelFactError(
+        `cannot ${verb} a fact of ${found.info.name}: it is external, its callback serves its facts (refreshExternal re-reads them)`,
+        { details: { predicate: found.info.name } },
+      );
+    }
+    return found;
   }
 
   /** Every fact matching `pattern`, e.g. `permitted(/write_file, T, _)`. */
   query(pattern: string | Atom): QueryAnswer[] {
+    this.#engine.settle();
     const template = typeof pattern === 'string' ? this.#fromTemplate(pattern) : undefined;
     const { steps, scope, names } = template?.query ?? this.#compileQuery(pattern);
     const frame: Frame = new Array(scope.names.length).fill(undefined);
@@ -156,7 +219,12 @@ export class Kernel {
     const answers: QueryAnswer[] = [];
     runPlan(
       steps,
-      { relation: this.#relationOf, deltaLiteral: -1, delta: [] },
+      {
+        relation: this.#relationOf,
+        external: this.#engine.askExternal,
+        deltaLiteral: -1,
+        delta: [],
+      },
       frame,
       (frame, premises) => {
         const fact = premises[0];
@@ -218,7 +286,7 @@ export class Kernel {
       return { kind: 'var', name, at: term.at };
     });
     if (!inOrder || next !== strings.length) return null;
-    const scope = newScope();
+    const scope = newScope(this.#program.externals);
     const literal: Literal = { kind: 'atom', atom: { ...atom, args } };
     const steps = compileBody([literal], scope, { prebound });
     const holes: number[] = [];
@@ -240,7 +308,7 @@ export class Kernel {
     if (cached) return cached;
     const atom = typeof pattern === 'string' ? parseAtom(pattern) : pattern;
     this.#info(atom);
-    const scope = newScope();
+    const scope = newScope(this.#program.externals);
     const literal: Literal = { kind: 'atom', atom };
     const compiled: CompiledQuery = {
       steps: compileBody([literal], scope),
@@ -262,6 +330,7 @@ export class Kernel {
   /** All facts of a predicate. */
   facts(predicate: string): ReadonlyArray<readonly Value[]> {
     if (!this.#program.predicates.has(predicate)) return [];
+    this.#engine.settle();
     return [...this.#engine.relation(predicate).facts.values()].map((fact) => fact.values);
   }
 
@@ -270,7 +339,13 @@ export class Kernel {
    * proofs of its premises, down to base facts. Null when the fact does not hold.
    */
   explain(fact: string | FactInput, options: { maxDepth?: number } = {}): Proof | null {
+    this.#engine.settle();
     const { info, values } = this.#fact(fact);
+    if (info.external) {
+      // Whether it holds is the callback's answer for its inputs.
+      const inputs = info.external.inputs.map((position) => values[position] as Value);
+      this.#engine.askExternal(info.name, inputs, EXPLAIN_AT);
+    }
     const stored = this.#engine.relation(info.name).get(tupleKey(values));
     if (!stored) return null;
     return this.#prove(info, stored, options.maxDepth ?? 64, new Map(), new Set());
@@ -287,7 +362,7 @@ export class Kernel {
     const known = memo.get(id);
     if (known) return known;
     const text = `${info.name}(${fact.values.map(show).join(', ')})`;
-    const leaf = (via: 'base' | 'truncated'): Proof => ({
+    const leaf = (via: 'base' | 'external' | 'truncated'): Proof => ({
       predicate: info.name,
       values: fact.values,
       text,
@@ -296,6 +371,7 @@ export class Kernel {
       conditions: [],
     });
     if (this.#engine.isBase(info.name, fact.key)) return leaf('base');
+    if (info.external) return leaf('external');
     if (depth <= 0) return leaf('truncated');
     visiting.add(id);
     // First under the rank order (a well-founded proof), then without it, avoiding cycles.
@@ -365,6 +441,7 @@ export class Kernel {
         steps,
         {
           relation: this.#relationOf,
+          external: this.#engine.askExternal,
           deltaLiteral: -1,
           delta: [],
           ...(maxRank === undefined ? {} : { maxRank }),
@@ -473,9 +550,11 @@ function groundTerm(term: Term): Value | undefined {
   return evalExpr(step.expr, []);
 }
 
-/** The predicates a plan scans, in the order its premises are recorded. */
+/** The predicates whose facts a plan matches (scans, positive external premises), in the order its premises are recorded. */
 function scanOrder(steps: readonly Step[]): string[] {
-  return steps.flatMap((step) => (step.kind === 'scan' ? [step.predicate] : []));
+  return steps.flatMap((step) =>
+    step.kind === 'scan' || (step.kind === 'external' && !step.negated) ? [step.predicate] : [],
+  );
 }
 
 function instantiate(literal: Literal, frame: Frame, rule: CompiledRule): string {

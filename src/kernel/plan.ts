@@ -25,10 +25,12 @@ import {
   type Reducer,
 } from './builtins.js';
 import {
+  MangleExternalError,
   MangleTransformError,
   MangleUnknownBuiltinError,
   MangleUnsafeVariableError,
 } from './errors.js';
+import type { ExternalSpec } from './modes.js';
 
 export type Expr =
   | { readonly kind: 'slot'; readonly slot: number }
@@ -78,6 +80,23 @@ export type Step =
     }
   | { readonly kind: 'assign'; readonly slot: number; readonly expr: Expr; readonly at: Position }
   | {
+      /**
+       * A premise on an external predicate: its `+` arguments are evaluated
+       * and handed to the engine (which asks the callback once per distinct
+       * inputs), then the answers are matched like a scan, or, negated,
+       * must not match.
+       */
+      readonly kind: 'external';
+      readonly predicate: string;
+      readonly negated: boolean;
+      /** The `+` arguments, in argument order. */
+      readonly inputs: readonly Expr[];
+      readonly args: readonly ArgMatch[];
+      /** Always includes the input positions. */
+      readonly keyPositions: readonly number[];
+      readonly at: Position;
+    }
+  | {
       readonly kind: 'builtin';
       readonly predicate: BuiltinPredicate;
       /** An Expr where the value is known, a slot number to bind where it is not. */
@@ -109,7 +128,14 @@ export type ClauseShape = {
   readonly bodySlots: readonly number[];
 };
 
-type Scope = { slotOf: Map<string, number>; names: string[] };
+type Scope = {
+  slotOf: Map<string, number>;
+  names: string[];
+  /** The program's external predicates: their premises are planned by mode, not scanned. */
+  readonly externals: ReadonlyMap<string, ExternalSpec>;
+};
+
+const NO_EXTERNALS: ReadonlyMap<string, ExternalSpec> = new Map();
 
 const slotFor = (scope: Scope, name: string): number => {
   const known = scope.slotOf.get(name);
@@ -228,17 +254,27 @@ function compileAtomArgs(
 
 type Pending = { literal: Literal; index: number };
 
+/** Whether every `+` argument of an external premise has a value now. */
+const inputsBound = (atom: Atom, spec: ExternalSpec, bound: ReadonlySet<string>): boolean =>
+  spec.inputs.every((position) => {
+    const arg = atom.args[position];
+    return arg !== undefined && isBound(arg, bound);
+  });
+
 /** Whether a non-scan literal can run now, and what it binds. */
 function readiness(
   literal: Literal,
   bound: ReadonlySet<string>,
-  isBuiltin: (atom: Atom) => boolean,
+  externals: ReadonlyMap<string, ExternalSpec>,
 ): 'ready' | 'waiting' {
   switch (literal.kind) {
-    case 'negation':
+    case 'negation': {
+      const spec = externals.get(literal.atom.predicate);
+      if (spec && !inputsBound(literal.atom, spec, bound)) return 'waiting';
       return literal.atom.args.every((arg) => arg.kind === 'wildcard' || isBound(arg, bound))
         ? 'ready'
         : 'waiting';
+    }
     case 'comparison': {
       const left = isBound(literal.left, bound);
       const right = isBound(literal.right, bound);
@@ -248,7 +284,14 @@ function readiness(
       return (lone(literal.left) && right) || (lone(literal.right) && left) ? 'ready' : 'waiting';
     }
     case 'atom': {
-      if (!isBuiltin(literal.atom)) return 'waiting';
+      const spec = externals.get(literal.atom.predicate);
+      if (spec) {
+        // Outputs may be unbound variables; a function in one needs its variables.
+        return inputsBound(literal.atom, spec, bound) && scanReady(literal, bound)
+          ? 'ready'
+          : 'waiting';
+      }
+      if (!isBuiltinAtom(literal.atom)) return 'waiting';
       const predicate = lookupBuiltinPredicate(literal.atom);
       return literal.atom.args.every(
         (arg, position) =>
@@ -277,7 +320,11 @@ export function compileBody(
   const steps: Step[] = [];
   const pending: Pending[] = body.map((literal, index) => ({ literal, index }));
   const take = (item: Pending) => pending.splice(pending.indexOf(item), 1);
-  const isScan = (literal: Literal) => literal.kind === 'atom' && !isBuiltinAtom(literal.atom);
+  const externals = scope.externals;
+  const isExternal = (literal: Literal) =>
+    literal.kind === 'atom' && externals.has(literal.atom.predicate);
+  const isScan = (literal: Literal) =>
+    literal.kind === 'atom' && !isBuiltinAtom(literal.atom) && !isExternal(literal);
 
   if (options.first !== undefined) {
     const forced = pending.find((item) => item.index === options.first);
@@ -287,18 +334,34 @@ export function compileBody(
     }
   }
   while (pending.length > 0) {
+    // Filters first: they only narrow. Then external premises, as soon as their
+    // inputs are known: their outputs can key the scans after them, and the
+    // engine asks a callback once per distinct inputs however often a plan
+    // reaches it.
     const ready = pending.find(
-      (item) => !isScan(item.literal) && readiness(item.literal, bound, isBuiltinAtom) === 'ready',
+      (item) =>
+        !isScan(item.literal) &&
+        !isExternal(item.literal) &&
+        readiness(item.literal, bound, externals) === 'ready',
     );
     if (ready) {
       take(ready);
       steps.push(compileFilter(ready.literal, scope, bound));
       continue;
     }
+    const external = pending.find(
+      (item) => isExternal(item.literal) && readiness(item.literal, bound, externals) === 'ready',
+    );
+    if (external && external.literal.kind === 'atom') {
+      take(external);
+      steps.push(compileExternal(external.literal.atom, scope, bound));
+      continue;
+    }
     const scans = pending.filter((item) => isScan(item.literal) && scanReady(item.literal, bound));
     if (scans.length === 0) {
       const stuck = pending[0];
       if (!stuck) break;
+      throwIfExternalStuck(pending, bound, externals);
       const name = literalVariables(stuck.literal).find((variable) => !bound.has(variable));
       throw new MangleUnsafeVariableError(
         positionOf(stuck.literal),
@@ -349,10 +412,71 @@ function compileScan(item: Pending, scope: Scope, bound: Set<string>): Step {
   };
 }
 
+/**
+ * When planning is stuck on an external premise whose `+` arguments nothing
+ * can bind, says so in its own terms (which argument, which mode) rather
+ * than as a plain unbound variable.
+ */
+function throwIfExternalStuck(
+  pending: readonly Pending[],
+  bound: ReadonlySet<string>,
+  externals: ReadonlyMap<string, ExternalSpec>,
+): void {
+  for (const { literal } of pending) {
+    if (literal.kind === 'comparison') continue;
+    const spec = externals.get(literal.atom.predicate);
+    if (!spec) continue;
+    for (const position of spec.inputs) {
+      const arg = literal.atom.args[position];
+      if (arg === undefined || isBound(arg, bound)) continue;
+      const name = termVariables(arg).find((variable) => !bound.has(variable));
+      const which = `argument ${position + 1} of external predicate ${spec.predicate} is an input (mode "+")`;
+      throw new MangleExternalError(
+        arg.at,
+        name === undefined
+          ? `${which}: it needs a value, and _ has none`
+          : `${which}, but no premise that could run before it binds ${name}`,
+        { predicate: spec.predicate, variable: name, argument: position + 1 },
+      );
+    }
+  }
+}
+
+function compileExternal(atom: Atom, scope: Scope, bound: Set<string>): Step {
+  const spec = scope.externals.get(atom.predicate);
+  if (!spec) throw new Error(`${atom.predicate} is not external`);
+  // Inputs first: compileAtomArgs marks the atom's own variables bound.
+  const inputs = spec.inputs.map((position) => compileExpr(atom.args[position] as Term, scope));
+  const { args, keyPositions } = compileAtomArgs(atom, scope, bound);
+  return {
+    kind: 'external',
+    predicate: atom.predicate,
+    negated: false,
+    inputs,
+    args,
+    keyPositions,
+    at: atom.at,
+  };
+}
+
 function compileFilter(literal: Literal, scope: Scope, bound: Set<string>): Step {
   switch (literal.kind) {
     case 'negation': {
       const { args, keyPositions } = compileAtomArgs(literal.atom, scope, new Set(bound));
+      const spec = scope.externals.get(literal.atom.predicate);
+      if (spec) {
+        return {
+          kind: 'external',
+          predicate: literal.atom.predicate,
+          negated: true,
+          inputs: spec.inputs.map((position) =>
+            compileExpr(literal.atom.args[position] as Term, scope),
+          ),
+          args,
+          keyPositions,
+          at: literal.at,
+        };
+      }
       return {
         kind: 'negation',
         predicate: literal.atom.predicate,
@@ -520,8 +644,8 @@ function compileStage(stage: TransformStage, scope: Scope, bound: Set<string>): 
   };
 }
 
-export function newScope(): Scope {
-  return { slotOf: new Map(), names: [] };
+export function newScope(externals: ReadonlyMap<string, ExternalSpec> = NO_EXTERNALS): Scope {
+  return { slotOf: new Map(), names: [], externals };
 }
 
 export type { Scope };

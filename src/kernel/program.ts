@@ -8,10 +8,12 @@ import {
   formatPosition,
   MangleArityError,
   MangleDuplicateDeclarationError,
+  MangleExternalError,
   MangleStratificationError,
   MangleUnknownPredicateError,
   MangleUnsafeVariableError,
 } from './errors.js';
+import { type ExternalSpec, externalSpec } from './modes.js';
 import {
   type ClauseShape,
   compileBody,
@@ -28,9 +30,11 @@ export type CompiledRule = {
   readonly predicate: string;
   readonly shape: ClauseShape;
   readonly full: readonly Step[];
-  /** Body predicates read by scans, with the literal index of each. */
+  /** Body predicates read by scans, with the literal index of each (external premises are not scans). */
   readonly scans: readonly { readonly predicate: string; readonly literal: number }[];
   readonly negated: readonly string[];
+  /** External predicates the body asks, positively or negated. */
+  readonly externals: readonly string[];
   /** A `do fn:group_by` transform: runs once its inputs are final. */
   readonly aggregates: boolean;
   /** Mangle's row rule: one positive premise means every matching fact is a row. */
@@ -44,6 +48,8 @@ export type PredicateInfo = {
   readonly name: string;
   readonly arity: number;
   readonly declaration: Declaration | null;
+  /** Set for a predicate declared `external()`: served by a callback, never by facts or rules. */
+  readonly external: ExternalSpec | null;
   readonly rules: CompiledRule[];
   /** Facts written in the source. */
   readonly facts: Clause[];
@@ -62,6 +68,8 @@ export type Stratum = {
 
 export type Program = {
   readonly predicates: ReadonlyMap<string, PredicateInfo>;
+  /** The external predicates, by name. */
+  readonly externals: ReadonlyMap<string, ExternalSpec>;
   readonly rules: readonly CompiledRule[];
   readonly strata: readonly Stratum[];
 };
@@ -81,6 +89,7 @@ export function deltaPlan(rule: CompiledRule, literal: number): readonly Step[] 
 export function analyzeProgram(units: readonly SourceUnit[]): Program {
   const predicates = new Map<string, PredicateInfo>();
   const declarations = new Map<string, Declaration>();
+  const externals = new Map<string, ExternalSpec>();
 
   for (const unit of units) {
     for (const declaration of unit.declarations) {
@@ -93,10 +102,13 @@ export function analyzeProgram(units: readonly SourceUnit[]): Program {
         );
       }
       declarations.set(declaration.predicate, declaration);
+      const external = externalSpec(declaration);
+      if (external) externals.set(declaration.predicate, external);
       predicates.set(declaration.predicate, {
         name: declaration.predicate,
         arity: declaration.params.length,
         declaration,
+        external,
         rules: [],
         facts: [],
         stratum: 0,
@@ -123,6 +135,7 @@ export function analyzeProgram(units: readonly SourceUnit[]): Program {
       name: atom.predicate,
       arity: atom.args.length,
       declaration: null,
+      external: null,
       rules: [],
       facts: [],
       stratum: 0,
@@ -141,7 +154,14 @@ export function analyzeProgram(units: readonly SourceUnit[]): Program {
         `${clause.head.predicate} is a builtin predicate and cannot be defined by a clause`,
       );
     }
-    use(clause.head, true);
+    const info = use(clause.head, true);
+    if (info?.external) {
+      throw new MangleExternalError(
+        clause.head.at,
+        `${info.name} is declared external() at ${formatPosition(info.external.declaredAt)}: its callback serves its facts, so no ${isFact(clause) ? 'fact' : 'rule'} may define it`,
+        { predicate: info.name },
+      );
+    }
   }
   for (const clause of clauses) {
     for (const literal of clause.body) {
@@ -175,15 +195,19 @@ export function analyzeProgram(units: readonly SourceUnit[]): Program {
       info.facts.push(clause);
       continue;
     }
-    const scope = newScope();
+    const scope = newScope(externals);
     const full = compileBody(clause.body, scope);
     const shape = compileShape(clause.head, clause.body, clause.transforms, scope);
     const scans: { predicate: string; literal: number }[] = [];
     const negated: string[] = [];
+    const asked: string[] = [];
     clause.body.forEach((literal, index) => {
-      if (literal.kind === 'atom' && !isBuiltinAtom(literal.atom))
-        scans.push({ predicate: literal.atom.predicate, literal: index });
-      if (literal.kind === 'negation') negated.push(literal.atom.predicate);
+      if (literal.kind === 'comparison' || isBuiltinAtom(literal.atom)) return;
+      const name = literal.atom.predicate;
+      if (externals.has(name)) {
+        if (!asked.includes(name)) asked.push(name);
+      } else if (literal.kind === 'atom') scans.push({ predicate: name, literal: index });
+      if (literal.kind === 'negation') negated.push(name);
     });
     const rule: CompiledRule = {
       clause,
@@ -192,6 +216,7 @@ export function analyzeProgram(units: readonly SourceUnit[]): Program {
       full,
       scans,
       negated,
+      externals: asked,
       aggregates: clause.transforms.some((stage) => stage.groupBy !== null),
       singleAtomBody: clause.body.length === 1 && clause.body[0]?.kind === 'atom',
       scope,
@@ -202,7 +227,7 @@ export function analyzeProgram(units: readonly SourceUnit[]): Program {
   }
 
   const strata = stratify(predicates, rules);
-  return { predicates, rules, strata };
+  return { predicates, externals, rules, strata };
 }
 
 function hasVariable(term: Term): boolean {
