@@ -18,7 +18,15 @@ import {
   type RecordedRequest,
   startOpenAiServer,
 } from '../src/llm/index.js';
-import { loadAtoms, loadConfigLayers, SHIPPED_ATOMS_DIR } from '../src/prompt/index.js';
+import {
+  configFileSchema,
+  loadAtoms,
+  loadConfigLayers,
+  SHIPPED_ATOMS_DIR,
+} from '../src/prompt/index.js';
+
+type ConfigFileInit = Parameters<typeof configFileSchema.parse>[0];
+
 import {
   createLoopTaskFunction,
   createRuntime,
@@ -64,7 +72,9 @@ type Play = (task: string, answers: readonly string[]) => OpenAiServerScriptStep
 
 async function setup(
   play: Play,
-  options: Partial<Pick<LoopTaskOptions, 'maxDelegationDepth'>> = {},
+  options: Partial<Pick<LoopTaskOptions, 'maxDelegationDepth'>> & {
+    config?: ConfigFileInit;
+  } = {},
 ): Promise<{ runtime: Runtime; server: OpenAiServer; events: RuntimeEvent[] }> {
   const workspace = await realpath(await mkdtemp(join(tmpdir(), 'nerdloop-delegate-')));
   await cp(DEMO, workspace, { recursive: true });
@@ -79,8 +89,13 @@ async function setup(
       workspace,
       model: createOpenAiModel({ baseURL: server.url, apiKey: 'test', maxRetries: 0 }),
       atoms,
-      configLayers: await loadConfigLayers(),
-      ...options,
+      configLayers: [
+        ...(await loadConfigLayers()),
+        ...(options.config ? [configFileSchema.parse(options.config)] : []),
+      ],
+      ...(options.maxDelegationDepth === undefined
+        ? {}
+        : { maxDelegationDepth: options.maxDelegationDepth }),
     }),
   });
   cleanups.push(() => runtime.shutdown());
@@ -158,6 +173,60 @@ describe('a parent agent delegating', () => {
     expect(
       events.find((event) => event.type === 'tool.permitted' && event.tool === 'delegate'),
     ).toMatchObject({ agentId: 'root/coder-1', depth: 1 });
+    // Every event of a sub-agent, its last state change after its exit included.
+    const ofChild = events.filter((event) => event.agentId === 'root/coder-1.1');
+    expect(ofChild.at(-1)?.type).toBe('agent.state_changed');
+    for (const event of ofChild)
+      expect(event).toMatchObject({ parentId: 'root/coder-1', depth: 2 });
+  });
+
+  it('a sub-agent can be no looser than its delegator: a read-only coder’s tester cannot write', async () => {
+    const { runtime, server } = await setup(
+      (task, answers) => {
+        if (task === FIX)
+          return answers.length === 0
+            ? delegate({ task: RUN_TESTS, persona: 'tester' })
+            : { text: `tester said: ${answers[0] ?? ''}` };
+        return answers.length === 0
+          ? {
+              toolCalls: [
+                {
+                  name: 'write_file',
+                  arguments: JSON.stringify({ path: 'NOTES.md', content: 'x\n' }),
+                },
+              ],
+            }
+          : { text: `write: ${answers[0] ?? ''}` };
+      },
+      { config: { personas: { coder: { sandbox: 'read-only' } } } },
+    );
+
+    const outcome = await runAgent(runtime, 'coder-1', 'coder', FIX);
+
+    const answer = outcome.status === 'completed' ? String(outcome.result) : '';
+    expect(answer).toContain('/sandbox_read_only');
+    const childCalls = server.requests.filter((request) => taskOf(request) === RUN_TESTS);
+    expect(childCalls).toHaveLength(2);
+  });
+
+  it('the per-call tool timeout does not cut a sub-agent’s task short', async () => {
+    const { runtime } = await setup(
+      (task, answers) => {
+        if (task === FIX)
+          return answers.length === 0
+            ? delegate({ task: REVIEW_CART })
+            : { text: `child: ${answers[0] ?? ''}` };
+        // Far longer than the 1 ms toolTimeoutMs below.
+        return { fault: 'delay', ms: 200, step: { text: 'cart.js reviewed' } };
+      },
+      { config: { defaults: { toolTimeoutMs: 1 } } },
+    );
+
+    const outcome = await runAgent(runtime, 'coder-1', 'coder', FIX);
+
+    const answer = outcome.status === 'completed' ? String(outcome.result) : '';
+    expect(answer).toContain('cart.js reviewed');
+    expect(answer).not.toContain('loop_tool_timeout');
   });
 
   it('a reviewer cannot get a coder to write for it: the call is denied and nothing is spawned', async () => {

@@ -56,7 +56,12 @@ afterAll(async () => {
 });
 
 function context(signal: AbortSignal = new AbortController().signal): ToolContext {
-  return { workspace: testWorkspace(root), signal, clock: { now: () => Date.now() } };
+  return {
+    workspace: testWorkspace(root),
+    signal,
+    clock: { now: () => Date.now() },
+    terms: { persona: 'coder', mode: { sandbox: 'workspace-write', approval: 'never' } },
+  };
 }
 
 /** Short kill timings so the kill paths finish quickly; correctness never depends on them. */

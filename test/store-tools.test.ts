@@ -127,7 +127,12 @@ async function fixture(tree: Tree = {}): Promise<Fixture> {
 }
 
 function contextFor(workspace: Workspace, signal = new AbortController().signal): ToolContext {
-  return { workspace, signal, clock: { now: () => 0 } };
+  return {
+    workspace,
+    signal,
+    clock: { now: () => 0 },
+    terms: { persona: 'coder', mode: { sandbox: 'workspace-write', approval: 'never' } },
+  };
 }
 
 /** What the loop does: parse the model's arguments, run, and the result must fit its schema. */

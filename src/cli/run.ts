@@ -62,10 +62,10 @@ export function runTaskCommand(): NerdloopCommand {
     .argument('<task>', 'the task, in plain words')
     .option('--workspace <dir>', 'the workspace to work in', '.')
     .addOption(
-      new Option('--mode <mode>', 'sandbox (default: the persona config)').choices([
-        'read-only',
-        'workspace-write',
-      ]),
+      new Option(
+        '--mode <mode>',
+        "sandbox (default: workspace-write, tightened by each persona's config)",
+      ).choices(['read-only', 'workspace-write']),
     )
     .addOption(
       new Option(

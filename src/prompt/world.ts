@@ -21,6 +21,8 @@ export async function workspaceFacts(
       workspace,
       signal: options.signal ?? new AbortController().signal,
       clock: { now: () => Date.now() },
+      // nerdloop looking at the workspace for itself, outside any agent's store: it only lists.
+      terms: { persona: 'nerdloop', mode: { sandbox: 'read-only', approval: 'never' } },
     },
   );
   const files: FactInput[] = listing.entries

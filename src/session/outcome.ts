@@ -1,5 +1,6 @@
 /** How a task ended, and what an agent asks for when it hands work to a sub-agent. */
 import type { AgentKind, Task } from '../../machines/contracts.js';
+import type { StoreMode } from '../store/index.js';
 
 export type TaskOutcome =
   | {
@@ -18,4 +19,9 @@ export type DelegationRequest = {
   readonly task: Task;
   /** Default `ephemeral`: the sub-agent exists for this one task. */
   readonly kind?: AgentKind;
+  /**
+   * The mode the delegating call was judged by: the sub-agent's store can be
+   * no looser, so a read-only agent cannot get writes done by delegating.
+   */
+  readonly mode?: StoreMode;
 };

@@ -25,6 +25,7 @@ import {
   type RuntimeEvent,
 } from '../events/index.js';
 import type { SnapshotStore } from '../snapshots/index.js';
+import type { StoreMode } from '../store/index.js';
 import { createSupervisorLogic, type SupervisorLogic } from './logic.js';
 import type { DelegationRequest, TaskOutcome } from './outcome.js';
 import type { TaskFunction, TaskServices } from './task-runner.js';
@@ -74,6 +75,8 @@ export class Runtime {
   readonly #actor: Actor<SupervisorLogic>;
   /** Delegated agent path → the agent that delegated to it, while the delegated agent lives. */
   readonly #delegatedBy = new Map<string, string>();
+  /** Delegated agent path → the mode its delegator's call was judged by. */
+  readonly #inheritedModes = new Map<string, StoreMode>();
   /** Delegations made so far per agent path: names each sub-agent uniquely. */
   readonly #delegations = new Map<string, number>();
   /** Snapshot writes still in flight: shutdown waits for them. */
@@ -234,6 +237,9 @@ export class Runtime {
       },
       delegate: (request, { signal }) => this.#delegate(agentPath, request, signal),
       delegationDepth: this.#delegationDepth(agentPath),
+      ...(this.#inheritedModes.has(agentPath)
+        ? { inheritedMode: this.#inheritedModes.get(agentPath) }
+        : {}),
     };
   }
 
@@ -261,6 +267,7 @@ export class Runtime {
         message: `not started: ${describeUnknownError(signal.reason)}`,
       };
     this.#delegatedBy.set(path, parentPath);
+    if (request.mode) this.#inheritedModes.set(path, request.mode);
     const stopChild = () => {
       if (!this.#stopped)
         this.stop(path, `${parentPath} cancelled: ${describeUnknownError(signal.reason)}`);
@@ -279,6 +286,7 @@ export class Runtime {
       );
     } catch (error) {
       this.#delegatedBy.delete(path);
+      this.#inheritedModes.delete(path);
       throw error;
     } finally {
       signal.removeEventListener('abort', stopChild);
@@ -296,8 +304,13 @@ export class Runtime {
   #relink(event: RuntimeEvent): RuntimeEvent {
     const delegator = this.#delegatedBy.get(event.agentId);
     if (delegator === undefined) return event;
+    // The agent's last state change is reported after its exit: forget it a
+    // moment later, so that one still names the delegator.
     if (event.type === 'agent.exited' || event.type === 'agent.killed')
-      this.#delegatedBy.delete(event.agentId);
+      queueMicrotask(() => {
+        this.#delegatedBy.delete(event.agentId);
+        this.#inheritedModes.delete(event.agentId);
+      });
     return { ...event, parentId: delegator, depth: this.#depthOf(delegator) + 1 };
   }
 

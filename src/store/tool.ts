@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Clock } from '../core/index.js';
+import type { StoreMode } from './gate/modes.js';
 
 /** A path inside the workspace, after every check of the sandbox boundary. */
 export type ResolvedPath = {
@@ -32,7 +33,11 @@ export type ToolContext = {
   /** Aborts the tool: reads stop, commands are killed with their whole process group. */
   readonly signal: AbortSignal;
   readonly clock: Pick<Clock, 'now'>;
+  /** The persona and mode the call was judged by (the store's, as the call narrowed them). */
+  readonly terms: CallTerms;
 };
+
+export type CallTerms = { readonly persona: string; readonly mode: StoreMode };
 
 /** Marks output that was cut: never silent. */
 export type Truncation = { readonly truncated: boolean; readonly omitted?: number };
@@ -45,6 +50,11 @@ export type StoreTool<Args, Result> = {
   /** What the policy gate sees: the kernel's action name and the target. */
   action(args: Args): { action: string; target: string; payload: string };
   run(args: Args, context: ToolContext): Promise<Result>;
+  /**
+   * The tool bounds its own running time (a sub-agent has the loop's limits),
+   * so the caller's per-call timeout does not apply to it.
+   */
+  readonly selfTimed?: boolean;
 };
 
 /**

@@ -85,6 +85,11 @@ export class VirtualStore {
   }
 
   /** The tools as the model sees them (sent as JSON Schema through the LLM port). */
+  /** Whether the tool bounds its own running time, so a per-call timeout must not cut it short. */
+  selfTimed(name: string): boolean {
+    return this.#tools.get(name)?.selfTimed === true;
+  }
+
   definitions(): ToolDefinition[] {
     return [...this.#tools.values()].map((tool) => ({
       name: tool.name,
@@ -184,6 +189,8 @@ export class VirtualStore {
         workspace: this.workspace,
         signal,
         clock: this.#clock,
+        // Validated when the gate decided, so it cannot throw here.
+        terms: this.gate.termsFor({ persona: options.persona, mode: options.mode }),
       });
       const checked = tool.result.safeParse(result);
       outcome = checked.success

@@ -23,7 +23,13 @@ import {
   type PromptCompiler,
 } from '../../prompt/index.js';
 import { loadShippedRules } from '../../rules/index.js';
-import { type ApprovalHook, createVirtualStore, type StoreModeInit } from '../../store/index.js';
+import {
+  type ApprovalHook,
+  createVirtualStore,
+  type StoreModeInit,
+  storeModeSchema,
+  tightenMode,
+} from '../../store/index.js';
 import { createDelegateTool, DEFAULT_MAX_DELEGATION_DEPTH } from '../delegate/index.js';
 import { createExecutor, type ExecutionResult } from '../executor/index.js';
 import type { Runtime, TaskOutcome } from '../runtime.js';
@@ -79,7 +85,7 @@ export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
       root: options.workspace,
       persona,
       kernel,
-      ...(options.mode ? { mode: options.mode } : {}),
+      mode: tightenMode(storeModeSchema.parse(options.mode ?? {}), services.inheritedMode),
       ...(options.onApprovalRequest ? { onApprovalRequest: options.onApprovalRequest } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(delegateTool ? { extraTools: [delegateTool] } : {}),

@@ -77,10 +77,16 @@ export function createDelegateTool(
     parameters: delegateArgsSchema,
     result: delegateResultSchema,
     action: (args) => ({ action: DELEGATE_TOOL, target: persona(args), payload: args.task }),
-    async run(args, { signal }) {
+    // The sub-agent's own loop limits bound it, not the delegator's per-call timeout.
+    selfTimed: true,
+    async run(args, { signal, terms }) {
       const chosen = persona(args);
       const outcome = await options.delegate(
-        { persona: chosen, task: { id: options.nextTaskId(), prompt: args.task } },
+        {
+          persona: chosen,
+          task: { id: options.nextTaskId(), prompt: args.task },
+          mode: terms.mode,
+        },
         { signal },
       );
       if (outcome.status === 'failed')

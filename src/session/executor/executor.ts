@@ -75,6 +75,8 @@ export class Executor {
   readonly #compress: HistoryCompressor;
   readonly #toolConcurrency: number;
   #history: readonly ChatMessage[];
+  /** The constructor's `history` has not been fitted to a budget yet. */
+  #historyGiven: boolean;
   #running = false;
 
   constructor(options: ExecutorOptions) {
@@ -89,6 +91,7 @@ export class Executor {
     this.#compress = options.compressHistory ?? createHistoryCompressor();
     this.#toolConcurrency = concurrency;
     this.#history = options.history ?? [];
+    this.#historyGiven = this.#history.length > 0;
     this.events$ = this.#events.asObservable();
   }
 
@@ -102,8 +105,24 @@ export class Executor {
     if (this.#running)
       throw new ExecutorBusyError('this Executor is already processing a task; await it first');
     this.#running = true;
-    const run = newRunState();
     const opts = this.#options;
+    if (this.#historyGiven) {
+      // A conversation handed in (a restored or long-lived agent's) can be over
+      // budget before any run here; no config is routed yet, so the default budget.
+      this.#historyGiven = false;
+      try {
+        this.#history = await this.#compress(this.#history, {
+          budgetTokens: DEFAULT_HISTORY_BUDGET,
+          model: opts.model,
+          signal: options.signal,
+          onUsage: (usage) => this.#events.next({ type: 'llm.usage', ...usage }),
+        });
+      } catch (error) {
+        this.#running = false;
+        throw error;
+      }
+    }
+    const run = newRunState();
     const limits = opts.limits ?? {};
     const logic = loopMachine.provide({
       actors: createStageActors({ ...opts, limits, toolConcurrency: this.#toolConcurrency }, run),

@@ -51,7 +51,9 @@ async function runToolCall(call: ToolCall, options: ToolBatchOptions): Promise<L
       `${call.name} is not among the tools offered for this task (${[...options.offered].join(', ') || 'none'})`,
     );
   const { config } = options;
-  const deadline = callDeadline(options.signal, config.toolTimeoutMs, options.clock);
+  // A sub-agent has the loop's own limits; toolTimeoutMs would cut its whole task short.
+  const limitMs = options.store.selfTimed(call.name) ? undefined : config.toolTimeoutMs;
+  const deadline = callDeadline(options.signal, limitMs, options.clock);
   try {
     const outcome = await options.store.call(call.name, call.arguments, {
       signal: deadline.signal,
@@ -81,7 +83,7 @@ async function runToolCall(call: ToolCall, options: ToolBatchOptions): Promise<L
  */
 function callDeadline(
   run: AbortSignal,
-  ms: number,
+  ms: number | undefined,
   clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>,
 ): { readonly signal: AbortSignal; readonly expired: boolean; dispose(): void } {
   const controller = new AbortController();
@@ -89,17 +91,20 @@ function callDeadline(
   const onRunAbort = () => controller.abort(run.reason);
   if (run.aborted) onRunAbort();
   else run.addEventListener('abort', onRunAbort, { once: true });
-  const timer = clock.setTimeout(() => {
-    expired = true;
-    controller.abort(new ToolTimeoutError(`the tool call ran out of its ${ms} ms`));
-  }, ms);
+  const timer =
+    ms === undefined
+      ? undefined
+      : clock.setTimeout(() => {
+          expired = true;
+          controller.abort(new ToolTimeoutError(`the tool call ran out of its ${ms} ms`));
+        }, ms);
   return {
     signal: controller.signal,
     get expired() {
       return expired;
     },
     dispose() {
-      clock.clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimeout(timer);
       run.removeEventListener('abort', onRunAbort);
     },
   };

@@ -6,6 +6,7 @@ import type { Clock } from '../../core/index.js';
 import { describeUnknownError, NerdloopError } from '../../core/index.js';
 import { type Kernel, nameValue, pattern, renderProofs } from '../../kernel/index.js';
 import { decide, type World } from '../../rules/index.js';
+import type { CallTerms } from '../tool.js';
 import type { ApprovalHook } from './approval.js';
 import {
   type ActionClass,
@@ -85,8 +86,11 @@ export class PolicyGate {
     return classify(action);
   }
 
-  /** The persona and mode one call is judged by: the gate's, as the request narrows them. */
-  #callTerms(request: GateRequest): { persona: string; mode: StoreMode } {
+  /**
+   * The persona and mode one call is judged by: the gate's, as the request
+   * narrows them. Throws for a persona or mode that is not one.
+   */
+  termsFor(request: Pick<GateRequest, 'persona' | 'mode'>): CallTerms {
     const limit = request.mode === undefined ? undefined : callModeSchema.safeParse(request.mode);
     if (limit !== undefined && !limit.success)
       throw new InvalidStoreModeError(
@@ -101,7 +105,7 @@ export class PolicyGate {
 
   /** Throws only for a bad call persona or mode; the store turns that into a `/policy_error` denial. */
   async decide(request: GateRequest): Promise<GateDecision> {
-    const { persona, mode } = this.#callTerms(request);
+    const { persona, mode } = this.termsFor(request);
     const kind = this.#classify(request.action.action);
     // The constitution always runs: an approval may lift the sandbox's limit,
     // never a hard reason the rules found.
