@@ -3,9 +3,26 @@
  * aggregation, incremental assert/retract against a fresh evaluation, explain,
  * queries, and every analysis error with its position.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { intValue, nameValue, stringValue, type Value } from '../src/kernel/ast.js';
-import { show } from '../src/kernel/builtins.js';
+import { NerdloopError } from '../src/core/errors.js';
+import { intValue, nameValue, type Position, stringValue, type Value } from '../src/kernel/ast.js';
+import {
+  type BuiltinDoc,
+  builtinTables,
+  FUNCTION_DOCS,
+  PREDICATE_DOCS,
+  REDUCER_DOCS,
+  signatureName,
+} from '../src/kernel/builtin-docs.js';
+import {
+  builtinFunctions,
+  builtinPredicates,
+  builtinReducers,
+  describeArity,
+  show,
+} from '../src/kernel/builtins.js';
+import * as kernelModule from '../src/kernel/index.js';
 import { createKernel, type Kernel } from '../src/kernel/kernel.js';
 
 const rows = (kernel: Kernel, predicate: string): string[] =>
@@ -406,5 +423,85 @@ describe('bounds modes', () => {
   it('accepts values that fit', () => {
     const kernel = createKernel('Decl p(A, B, C) bound [/string, /name, /number].\np("x", /y, 3).');
     expect(kernel.facts('p')).toEqual([[stringValue('x'), nameValue('/y'), intValue(3)]]);
+  });
+});
+
+describe('docs/kernel.md cannot drift from the code', () => {
+  const docs = readFileSync(new URL('../docs/kernel.md', import.meta.url), 'utf8');
+
+  /** `fn:x(A, B[, C])` → "2 to 3"; `…` means "at least". */
+  const signatureArity = (signature: string): string => {
+    const inner = signature.slice(signature.indexOf('(') + 1, signature.lastIndexOf(')'));
+    const optional = (inner.match(/\[/g) ?? []).length;
+    const parts = inner
+      .replace(/\[[^\]]*\]/g, '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+    const min = parts.filter((part) => part !== '…').length;
+    return describeArity({ min, max: parts.includes('…') ? null : min + optional });
+  };
+
+  const families: Array<
+    [
+      string,
+      readonly BuiltinDoc[],
+      ReadonlyMap<string, { arity: { min: number; max: number | null } }>,
+    ]
+  > = [
+    ['functions', FUNCTION_DOCS, builtinFunctions],
+    ['reducers', REDUCER_DOCS, builtinReducers],
+    ['builtin predicates', PREDICATE_DOCS, builtinPredicates],
+  ];
+
+  it.each(families)(
+    'the reference names exactly the %s of builtins.ts, with their arities',
+    (_, docsList, code) => {
+      expect(docsList.map((doc) => signatureName(doc.signature)).sort()).toEqual(
+        [...code.keys()].sort(),
+      );
+      for (const doc of docsList) {
+        const builtin = code.get(signatureName(doc.signature));
+        expect([doc.signature, signatureArity(doc.signature)]).toEqual([
+          doc.signature,
+          builtin ? describeArity(builtin.arity) : 'missing',
+        ]);
+      }
+    },
+  );
+
+  it('embeds the current builtin tables, which mention every builtin by name', () => {
+    expect(docs).toContain(builtinTables());
+    const section = docs.slice(
+      docs.indexOf('<!-- builtins:begin'),
+      docs.indexOf('<!-- builtins:end'),
+    );
+    for (const name of [
+      ...builtinFunctions.keys(),
+      ...builtinReducers.keys(),
+      ...builtinPredicates.keys(),
+    ]) {
+      expect(section).toContain(`\`${name}(`);
+    }
+  });
+
+  it('lists every error code of the kernel', () => {
+    const at: Position = { file: 'f', line: 1, column: 1 };
+    const codes = Object.values(kernelModule).flatMap((value) => {
+      if (typeof value !== 'function' || !(value.prototype instanceof NerdloopError)) return [];
+      // Positioned errors take (at, message); the others read the first argument as their message.
+      const ErrorClass = value as new (at: Position, message: string) => NerdloopError;
+      return [new ErrorClass(at, 'm').code];
+    });
+    expect(codes.length).toBeGreaterThan(10);
+    const table = docs.slice(docs.indexOf('## Errors'), docs.indexOf('## Adding your own rules'));
+    for (const code of codes) expect(table).toContain(`| \`${code}\``);
+  });
+
+  it('documents every option, every KernelWarning field and every Proof via', () => {
+    for (const option of ['bounds', 'onWarning', 'externals', 'strategy'])
+      expect(docs).toContain(`| \`${option}\``);
+    for (const word of ['warnings$', 'refreshExternal', "'external'", 'declaredAt'])
+      expect(docs).toContain(word);
   });
 });
