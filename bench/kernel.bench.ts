@@ -1,11 +1,27 @@
 /**
- * Kernel benchmarks. Every figure is printed beside the same work done by
- * naive bottom-up evaluation (every rule re-run on whole relations each round,
- * same engine, same indexes) in the same run.
+ * Kernel benchmarks. Every figure is printed beside a baseline measured in the
+ * same run: the same work done by naive bottom-up evaluation (every rule re-run
+ * on whole relations each round, same engine, same indexes), or, for asserting
+ * and retracting, re-evaluating the whole program from scratch.
  */
-import { createKernel, type KernelOptions, nameValue, stringValue } from '../src/kernel/index.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  createKernel,
+  type KernelOptions,
+  loadKernel,
+  nameValue,
+  stringValue,
+} from '../src/kernel/index.js';
 import { loadShippedRules } from '../src/rules/index.js';
-import { type BenchRow, measure } from './support.js';
+import {
+  type GeneratedProgram,
+  generateProgram,
+  programSources,
+  writeProgram,
+} from '../test/support/generated-program.js';
+import { type BenchRow, gc, measure } from './support.js';
 
 const TC = 'path(X, Y) :- edge(X, Y).\npath(X, Z) :- path(X, Y), edge(Y, Z).';
 const REACH = 'reach(0).\nreach(Y) :- reach(X), edge(X, Y).';
@@ -75,6 +91,139 @@ async function routesPerSecond(n: number, options: KernelOptions = {}): Promise<
   return n / ((performance.now() - started) / 1000);
 }
 
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+/** Milliseconds to load, analyze and evaluate the program in `dir`: the median of `runs` loads. */
+async function loadMs(dir: string, runs: number, options: KernelOptions = {}): Promise<number> {
+  // The rows before this one leave large heaps behind: collect them first, so
+  // both sides pay only for the garbage their own loads make.
+  await gc();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await loadKernel([dir], options);
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+/** Every `step`-th item, starting at an offset, so a sample spreads over the whole program. */
+const sample = <T>(items: readonly T[], count: number): T[] => {
+  const step = Math.max(1, Math.floor(items.length / count));
+  return Array.from(
+    { length: Math.min(count, items.length) },
+    (_, i) => items[(i * step + 7) % items.length] as T,
+  );
+};
+
+/**
+ * The generated program at the issue's scale (100 files, 1,500 Decls, 500
+ * rules, 4,000 facts): loading it, and keeping its model up to date when one
+ * base fact comes and goes, incrementally vs re-evaluating from scratch.
+ */
+async function generatedProgramRows(
+  quick: boolean,
+  report: (row: BenchRow) => void,
+): Promise<void> {
+  const program = generateProgram();
+  const { files, declarations, rules, facts } = program.counts;
+  const size = `${files} files, ${declarations.toLocaleString('en')} Decls, ${rules} rules, ${facts.toLocaleString('en')} facts`;
+  const dir = await mkdtemp(join(tmpdir(), 'nerdloop-bench-'));
+  try {
+    await writeProgram(program, dir);
+    const runs = quick ? 3 : 9;
+    report(
+      await measure(
+        `load, analyze and evaluate a generated program from a directory (${size})`,
+        'ms',
+        () => loadMs(dir, runs),
+        {
+          baselines: [
+            {
+              name: 'naive bottom-up, same engine',
+              run: () => loadMs(dir, runs, { strategy: 'naive' }),
+            },
+          ],
+          target: 'well under 1,000 ms',
+        },
+      ),
+    );
+    const incremental = quick ? 50 : 200;
+    const scratch = quick ? 3 : 10;
+    report(
+      await churnRow(
+        'assert a new base fact, then retract it',
+        program,
+        sample(program.freshFacts, incremental),
+        sample(program.freshFacts, scratch),
+        (fact) => ({ add: [fact] }),
+        { first: 'assert' },
+      ),
+    );
+    report(
+      await churnRow(
+        'retract a base fact of the program, then assert it again',
+        program,
+        sample(program.facts, incremental),
+        sample(program.facts, scratch),
+        (fact) => ({ remove: [fact] }),
+        { first: 'retract' },
+      ),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * µs per operation of keeping one kernel's model current through a pair of
+ * operations on each fact, against building a new kernel for each operation
+ * (the program with the change, then the program as it was).
+ */
+async function churnRow(
+  what: string,
+  program: GeneratedProgram,
+  facts: readonly string[],
+  scratchFacts: readonly string[],
+  change: (fact: string) => { add?: string[]; remove?: string[] },
+  order: { first: 'assert' | 'retract' },
+): Promise<BenchRow> {
+  const kernel = createKernel(program.sources);
+  const incremental = () => {
+    const started = performance.now();
+    for (const fact of facts) {
+      const ok =
+        order.first === 'assert'
+          ? kernel.assert(fact) && kernel.retract(fact)
+          : kernel.retract(fact) && kernel.assert(fact);
+      if (!ok) throw new Error(`${fact} was not ${order.first}ed and undone`);
+    }
+    return ((performance.now() - started) * 1000) / (2 * facts.length);
+  };
+  const fromScratch = () => {
+    const started = performance.now();
+    for (const fact of scratchFacts) {
+      createKernel(programSources(program, change(fact)));
+      createKernel(program.sources);
+    }
+    return ((performance.now() - started) * 1000) / (2 * scratchFacts.length);
+  };
+  return measure(
+    `${what}, in the generated 100-file program (${facts.length} facts, 2 operations each)`,
+    'µs/op',
+    incremental,
+    {
+      baselines: [
+        { name: 'full re-evaluation: a new kernel for each operation', run: fromScratch },
+      ],
+      target: 'orders of magnitude below full re-evaluation',
+    },
+  );
+}
+
 export async function kernelBench(options: {
   quick: boolean;
   report: (row: BenchRow) => void;
@@ -120,4 +269,5 @@ export async function kernelBench(options: {
       'path',
     ),
   );
+  await generatedProgramRows(options.quick, options.report);
 }

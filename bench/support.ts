@@ -58,8 +58,10 @@ export function printRows(rows: BenchRow[]): void {
     );
     for (const baseline of row.baselines) {
       const ratio = baseline.value > 0 ? row.value / baseline.value : Number.NaN;
+      // Two significant digits when the ratio is tiny (µs against a full re-evaluation), not 0.00.
+      const shown = Math.abs(ratio) < 0.01 ? ratio.toPrecision(2) : ratio.toFixed(2);
       console.log(
-        `  baseline: ${format(baseline.value)} ${row.unit}   (${baseline.name}; nerdloop/baseline ${ratio.toFixed(2)})`,
+        `  baseline: ${format(baseline.value)} ${row.unit}   (${baseline.name}; nerdloop/baseline ${shown})`,
       );
     }
   }
