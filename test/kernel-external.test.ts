@@ -161,6 +161,28 @@ describe('external predicates: serving a relation by mode', () => {
     expect(unbound.message).toMatch(/argument 1 of external predicate file_size is an input/);
   });
 
+  it('string inputs in query patterns (which share one plan per pattern shape) reach the callback', () => {
+    const env: Record<string, string> = { HOME: '/home/me', SHELL: '/bin/sh' };
+    const asked: string[] = [];
+    const kernel = load('Decl env(Name, Value) descr [external(), mode("+", "-")].', {
+      externals: {
+        env: ([name]) => {
+          const key = name?.type === 'string' ? name.value : '';
+          asked.push(key);
+          const value = env[key];
+          return value === undefined ? [] : [[stringValue(value)]];
+        },
+      },
+    });
+    const value = (pattern: string) =>
+      kernel.query(pattern).map((answer) => show(answer.bindings.V as Value));
+    expect(value('env("HOME", V)')).toEqual(['"/home/me"']);
+    expect(value('env("SHELL", V)')).toEqual(['"/bin/sh"']);
+    expect(value('env("NOPE", V)')).toEqual([]);
+    expect(value('env("HOME", V)')).toEqual(['"/home/me"']);
+    expect(asked).toEqual(['HOME', 'SHELL', 'NOPE']);
+  });
+
   it("explain shows an external premise as via 'external'", () => {
     const { callback } = sizes({ '/a': 10, '/b': 20 });
     const kernel = load(FILES, { externals: { file_size: callback } });
@@ -598,8 +620,10 @@ const RULES = `
   sink(X) :- node(X), !e(X, _).
   outdeg(X, N) :- node(X), e(X, Y) |> do fn:group_by(X), let N = fn:count().
   loop(X) :- reach(X, X).
+  wide(X, Y, W) :- node(X), e(X, Y), node(W).
 `;
-const DERIVED = ['reach', 'sink', 'outdeg', 'loop', 'e'];
+// wide is large, positive and not recursive: retracts maintain it by delete-and-rederive.
+const DERIVED = ['reach', 'sink', 'outdeg', 'loop', 'wide', 'e'];
 
 const serve =
   (relation: () => readonly Pair[]): ExternalPredicate =>
