@@ -7,13 +7,14 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RuntimeEvent } from '../src/events/index.js';
 import { LlmUnavailable } from '../src/llm/errors.js';
 import { createOfflineModel, createScriptedModel } from '../src/llm/index.js';
 import { createTransducer } from '../src/perception/index.js';
 import { loadAtoms, loadConfigLayers, SHIPPED_ATOMS_DIR } from '../src/prompt/index.js';
 import {
+  createIntentSpawner,
   createLoopTaskFunction,
   createRuntime,
   type Runtime,
@@ -66,6 +67,44 @@ describe('SubAgents running the loop', () => {
     expect(events.find((event) => event.type === 'agent.spawned')).toMatchObject({
       agentId: 'root/reviewer-1',
     });
+  });
+
+  it('one spawner routes each intent to its persona and honours the agent kind', async () => {
+    const { atoms, configLayers } = await parts();
+    runtime = createRuntime({
+      runTask: createLoopTaskFunction({
+        workspace,
+        model: createOfflineModel(),
+        atoms,
+        configLayers,
+      }),
+    });
+    const spawner = await createIntentSpawner(runtime, { configLayers });
+    const transducer = createTransducer();
+    const review = transducer.transduceSync('review this project');
+    const test = transducer.transduceSync('test src/pricing.js');
+    const spawned: RuntimeEvent[] = [];
+    runtime.events$.subscribe((event) => {
+      if (event.type === 'agent.spawned') spawned.push(event);
+    });
+
+    const [reviewed, tested] = await Promise.all([
+      spawner.spawnForIntent(review, { id: 'r', prompt: 'review this project' }, { id: 'rev' }),
+      spawner.spawnForIntent(
+        test,
+        { id: 't', prompt: 'test src/pricing.js' },
+        { id: 'tst', kind: 'persistent' },
+      ),
+    ]);
+
+    expect(reviewed).toMatchObject({ status: 'completed', agentId: 'root/rev' });
+    expect(tested).toMatchObject({ status: 'completed', agentId: 'root/tst' });
+    // The offline model answers by persona: the routing reached each agent.
+    expect(String(reviewed.status === 'completed' ? reviewed.result : '')).toContain('Review');
+    expect(String(tested.status === 'completed' ? tested.result : '')).toMatch(/test/i);
+    // An ephemeral agent leaves after its task; a persistent one stays, idle.
+    await vi.waitFor(() => expect(runtime?.agent('root/rev')).toBeUndefined());
+    expect(runtime.agent('root/tst')?.getSnapshot()).toMatchObject({ value: 'idle' });
   });
 
   it('a child whose loop fails is reported as a failed task to its supervisor', async () => {

@@ -154,32 +154,64 @@ function routePersona(kernel: Kernel, configFactory: ConfigFactory, intent: Inte
   }
 }
 
+export type SpawnForIntentOptions = {
+  kind?: AgentKind;
+  /** The agent's id; default: the intent's id. */
+  id?: string;
+  /** A nested supervisor's path to spawn under; default: the root. */
+  under?: string;
+};
+
+/** Routes intents with the rules and runs each one's task in a new SubAgent of the routed persona. */
+export type IntentSpawner = {
+  spawnForIntent(intent: Intent, task: Task, options?: SpawnForIntentOptions): Promise<TaskOutcome>;
+};
+
 /**
- * Routes an intent with the shipped rules (plus `rules`) and runs its task in
- * a new SubAgent of that persona; resolves with how the task ended.
+ * A spawner over `runtime` that loads the shipped rules (plus `rules`) once
+ * and routes each intent with them; the kernel is left as it was after each.
+ */
+export async function createIntentSpawner(
+  runtime: Runtime,
+  options: { rules?: readonly string[]; configLayers: readonly ConfigFile[] },
+): Promise<IntentSpawner> {
+  const kernel = await loadShippedRules([...(options.rules ?? [])]);
+  const configFactory = createConfigFactory(kernel, options.configLayers);
+  return {
+    spawnForIntent(intent, task, spawn = {}) {
+      const persona = routePersona(kernel, configFactory, intent);
+      return runtime.run(
+        {
+          type: 'agent',
+          id: spawn.id ?? intent.id,
+          persona,
+          kind: spawn.kind ?? 'ephemeral',
+          task,
+        },
+        spawn.under ? { under: spawn.under } : {},
+      );
+    },
+  };
+}
+
+/**
+ * One intent, without keeping a spawner: routes it with the shipped rules
+ * (plus `rules`) and runs its task in a new SubAgent of that persona;
+ * resolves with how the task ended.
  */
 export async function spawnForIntent(
   runtime: Runtime,
   intent: Intent,
   task: Task,
-  options: {
-    kind?: AgentKind;
-    id?: string;
-    under?: string;
+  options: SpawnForIntentOptions & {
     rules?: readonly string[];
     configLayers: readonly ConfigFile[];
   },
 ): Promise<TaskOutcome> {
-  const kernel = await loadShippedRules([...(options.rules ?? [])]);
-  const persona = routePersona(kernel, createConfigFactory(kernel, options.configLayers), intent);
-  return runtime.run(
-    {
-      type: 'agent',
-      id: options.id ?? intent.id,
-      persona,
-      kind: options.kind ?? 'ephemeral',
-      task,
-    },
-    options.under ? { under: options.under } : {},
-  );
+  const { rules, configLayers, ...spawn } = options;
+  const spawner = await createIntentSpawner(runtime, {
+    configLayers,
+    ...(rules ? { rules } : {}),
+  });
+  return spawner.spawnForIntent(intent, task, spawn);
 }
