@@ -1,4 +1,15 @@
 export * from './agent-loop/index.js';
+export {
+  createDelegateTool,
+  DEFAULT_MAX_DELEGATION_DEPTH,
+  DELEGATE_TOOL,
+  type DelegateArgs,
+  type DelegateResult,
+  type DelegateToolOptions,
+  DelegationFailedError,
+  delegateArgsSchema,
+  delegateResultSchema,
+} from './delegate/index.js';
 export * from './executor/index.js';
 export {
   createSubAgentLogic,
