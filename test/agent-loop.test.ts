@@ -3,11 +3,7 @@
  * through the Executor, on a copy of the demo workspace, with the offline
  * model and with a scripted model that fails.
  */
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RuntimeEvent } from '../src/events/index.js';
 import { LlmUnavailable } from '../src/llm/errors.js';
 import { createOfflineModel, createScriptedModel } from '../src/llm/index.js';
@@ -17,22 +13,25 @@ import {
   createIntentSpawner,
   createLoopTaskFunction,
   createRuntime,
+  type LoopTaskOptions,
   type Runtime,
   spawnForIntent,
 } from '../src/session/index.js';
+import { afterTest } from './support/cleanup.js';
+import { demoWorkspace } from './support/loop-harness.js';
 
-const example = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
 let workspace: string;
-let runtime: Runtime | undefined;
 
 beforeEach(async () => {
-  workspace = await mkdtemp(join(tmpdir(), 'nerdloop-agents-'));
-  await cp(example, workspace, { recursive: true });
+  workspace = await demoWorkspace();
 });
-afterEach(async () => {
-  await runtime?.shutdown();
-  await rm(workspace, { recursive: true, force: true });
-});
+
+/** A supervised runtime whose tasks run the loop on the workspace, shut down when the test finishes. */
+function loopRuntime(options: Omit<LoopTaskOptions, 'workspace'>): Runtime {
+  const runtime = createRuntime({ runTask: createLoopTaskFunction({ workspace, ...options }) });
+  afterTest(() => runtime.shutdown());
+  return runtime;
+}
 
 async function parts() {
   const { atoms } = await loadAtoms([SHIPPED_ATOMS_DIR]);
@@ -42,14 +41,7 @@ async function parts() {
 describe('SubAgents running the loop', () => {
   it('spawnForIntent routes the intent and a supervised agent does the work', async () => {
     const { atoms, configLayers } = await parts();
-    runtime = createRuntime({
-      runTask: createLoopTaskFunction({
-        workspace,
-        model: createOfflineModel(),
-        atoms,
-        configLayers,
-      }),
-    });
+    const runtime = loopRuntime({ model: createOfflineModel(), atoms, configLayers });
     const events: RuntimeEvent[] = [];
     runtime.events$.subscribe((event) => events.push(event));
     const intent = createTransducer().transduceSync('review this project');
@@ -71,14 +63,7 @@ describe('SubAgents running the loop', () => {
 
   it('one spawner routes each intent to its persona and honours the agent kind', async () => {
     const { atoms, configLayers } = await parts();
-    runtime = createRuntime({
-      runTask: createLoopTaskFunction({
-        workspace,
-        model: createOfflineModel(),
-        atoms,
-        configLayers,
-      }),
-    });
+    const runtime = loopRuntime({ model: createOfflineModel(), atoms, configLayers });
     const spawner = await createIntentSpawner(runtime, { configLayers });
     const transducer = createTransducer();
     const review = transducer.transduceSync('review this project');
@@ -103,16 +88,14 @@ describe('SubAgents running the loop', () => {
     expect(String(reviewed.status === 'completed' ? reviewed.result : '')).toContain('Review');
     expect(String(tested.status === 'completed' ? tested.result : '')).toMatch(/test/i);
     // An ephemeral agent leaves after its task; a persistent one stays, idle.
-    await vi.waitFor(() => expect(runtime?.agent('root/rev')).toBeUndefined());
+    await vi.waitFor(() => expect(runtime.agent('root/rev')).toBeUndefined());
     expect(runtime.agent('root/tst')?.getSnapshot()).toMatchObject({ value: 'idle' });
   });
 
   it('a child whose loop fails is reported as a failed task to its supervisor', async () => {
     const { atoms, configLayers } = await parts();
     const model = createScriptedModel([{ error: new LlmUnavailable('the endpoint is down') }]);
-    runtime = createRuntime({
-      runTask: createLoopTaskFunction({ workspace, model, atoms, configLayers }),
-    });
+    const runtime = loopRuntime({ model, atoms, configLayers });
     const intent = createTransducer().transduceSync('fix the tier bug in src/pricing.js');
     const outcome = await spawnForIntent(
       runtime,

@@ -3,22 +3,16 @@
  * in-memory streams), then whole runs through the real openai SDK against the
  * local server, where a write in a read-only sandbox is asked about.
  */
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createTerminalApproval } from '../src/cli/approval.js';
 import { runTask } from '../src/cli/index.js';
-import { type OpenAiServer, startOpenAiServer } from '../src/llm/index.js';
+import type { OpenAiServer } from '../src/llm/index.js';
 import type { ApprovalRequest } from '../src/store/index.js';
-
-const DEMO = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+import { demoWorkspace, sdkEnv, serve } from './support/loop-harness.js';
+import { call, toolAnswers } from './support/wire.js';
 
 const request = (tool: string, signal = new AbortController().signal): ApprovalRequest => ({
   callId: 'c1',
@@ -79,30 +73,16 @@ describe('the terminal question', () => {
 });
 
 async function setup(): Promise<{ workspace: string; server: OpenAiServer }> {
-  const workspace = await mkdtemp(join(tmpdir(), 'nerdloop-approval-'));
-  await cp(DEMO, workspace, { recursive: true });
-  cleanups.push(() => rm(workspace, { recursive: true, force: true }));
-  const server = await startOpenAiServer({
-    script: (recorded) => {
-      const body = recorded.body as { messages: Array<{ role: string; content?: string | null }> };
-      const answer = body.messages.find((message) => message.role === 'tool');
-      return answer
-        ? { text: `write result: ${answer.content ?? ''}` }
-        : {
-            toolCalls: [
-              {
-                name: 'write_file',
-                arguments: JSON.stringify({ path: 'NOTES.md', content: 'written\n' }),
-              },
-            ],
-          };
-    },
+  const workspace = await demoWorkspace();
+  const server = await serve((recorded) => {
+    const [answer] = toolAnswers(recorded);
+    return answer === undefined
+      ? { toolCalls: [call('write_file', { path: 'NOTES.md', content: 'written\n' })] }
+      : { text: `write result: ${answer}` };
   });
-  cleanups.push(() => server.close());
   return { workspace, server };
 }
 
-const env = (server: OpenAiServer) => ({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test' });
 const TASK = 'fix the tier bug in src/pricing.js';
 
 describe('nerdloop run --approval on-request', () => {
@@ -115,7 +95,7 @@ describe('nerdloop run --approval on-request', () => {
       { workspace, mode: 'read-only', approval: 'on-request' },
       () => {},
       {
-        env: env(server),
+        env: sdkEnv(server),
         ask: (question) => {
           asked.push(question);
           return { approved: true };
@@ -137,7 +117,7 @@ describe('nerdloop run --approval on-request', () => {
       TASK,
       { workspace, mode: 'read-only', approval: 'on-request' },
       () => {},
-      { env: env(server), ask: () => ({ approved: false }) },
+      { env: sdkEnv(server), ask: () => ({ approved: false }) },
     );
 
     expect(result.response).toContain('store_denied');
@@ -149,14 +129,14 @@ describe('nerdloop run --approval on-request', () => {
     const ask = vi.fn(() => ({ approved: true }));
 
     const never = await runTask(TASK, { workspace, mode: 'read-only' }, () => {}, {
-      env: env(server),
+      env: sdkEnv(server),
       ask,
     });
     const nobody = await runTask(
       TASK,
       { workspace, mode: 'read-only', approval: 'on-request' },
       () => {},
-      { env: env(server) },
+      { env: sdkEnv(server) },
     );
 
     expect(ask).not.toHaveBeenCalled();

@@ -2,17 +2,16 @@
  * `nerdloop run`: the main job, offline, on copies of the demo workspace —
  * the real loop, the real store and rules, the offline model.
  */
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { runTask } from '../src/cli/index.js';
-import { startOpenAiServer } from '../src/llm/index.js';
 import { runCli } from './support/cli.js';
+import { demoWorkspace, sdkEnv, serve } from './support/loop-harness.js';
+import { call, taskOf, toolAnswers } from './support/wire.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -54,16 +53,13 @@ function firstMessage(url: string, pattern: RegExp): Promise<string> {
   });
 }
 
-const example = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
 let workspace: string;
 
 beforeEach(async () => {
-  workspace = await mkdtemp(join(tmpdir(), 'nerdloop-run-'));
-  await cp(example, workspace, { recursive: true });
+  workspace = await demoWorkspace();
 });
-afterEach(async () => {
+afterEach(() => {
   vi.unstubAllEnvs();
-  await rm(workspace, { recursive: true, force: true });
 });
 
 describe('nerdloop run', () => {
@@ -143,38 +139,27 @@ describe('nerdloop run', () => {
   });
 
   it('shows a sub-agent’s work indented under the agent that delegated to it', async () => {
-    const server = await startOpenAiServer({
-      script: (request) => {
-        const body = request.body as { messages: Array<{ role: string; content?: string }> };
-        const task = body.messages.find((message) => message.role === 'user')?.content;
-        const answered = body.messages.some((message) => message.role === 'tool');
-        if (task === 'review src/cart.js') return { text: 'cart.js looks fine' };
-        return answered
-          ? { text: 'the reviewer is happy' }
-          : {
-              toolCalls: [
-                { name: 'delegate', arguments: JSON.stringify({ task: 'review src/cart.js' }) },
-              ],
-            };
-      },
+    const server = await serve((request) => {
+      const task = taskOf(request);
+      const answered = toolAnswers(request).length > 0;
+      if (task === 'review src/cart.js') return { text: 'cart.js looks fine' };
+      return answered
+        ? { text: 'the reviewer is happy' }
+        : { toolCalls: [call('delegate', { task: 'review src/cart.js' })] };
     });
-    try {
-      const lines: string[] = [];
-      const result = await runTask(
-        'fix the tier bug in src/pricing.js',
-        { workspace },
-        (text) => lines.push(text),
-        { env: { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'test' } },
-      );
-      const out = lines.join('');
-      expect(result).toMatchObject({ status: 'done', response: 'the reviewer is happy' });
-      expect(out).toContain('delegate ✓ permitted');
-      expect(out).toMatch(/ {2}\[task\.1\] started/);
-      expect(out).toMatch(/ {2}\[task\.1\] ▸ callModel/);
-      expect(out).toMatch(/ {2}\[task\.1\] ✓ answered/);
-    } finally {
-      await server.close();
-    }
+    const lines: string[] = [];
+    const result = await runTask(
+      'fix the tier bug in src/pricing.js',
+      { workspace },
+      (text) => lines.push(text),
+      { env: sdkEnv(server) },
+    );
+    const out = lines.join('');
+    expect(result).toMatchObject({ status: 'done', response: 'the reviewer is happy' });
+    expect(out).toContain('delegate ✓ permitted');
+    expect(out).toMatch(/ {2}\[task\.1\] started/);
+    expect(out).toMatch(/ {2}\[task\.1\] ▸ callModel/);
+    expect(out).toMatch(/ {2}\[task\.1\] ✓ answered/);
   });
 
   it('read-only mode leaves the workspace untouched, and a missing workspace exits 2', async () => {

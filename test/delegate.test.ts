@@ -4,29 +4,16 @@
  * server plays every agent; each request is answered by the task it carries
  * (the first user message) and how many tool answers it already holds.
  */
-import { cp, mkdtemp, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { RuntimeEvent } from '../src/events/index.js';
-import {
-  createOpenAiModel,
-  type OpenAiServer,
-  type OpenAiServerScriptStep,
-  type RecordedRequest,
-  startOpenAiServer,
-} from '../src/llm/index.js';
+import type { OpenAiServer, OpenAiServerScriptStep } from '../src/llm/index.js';
 import {
   configFileSchema,
   loadAtoms,
   loadConfigLayers,
   SHIPPED_ATOMS_DIR,
 } from '../src/prompt/index.js';
-
-type ConfigFileInit = Parameters<typeof configFileSchema.parse>[0];
-
 import {
   createLoopTaskFunction,
   createRuntime,
@@ -34,38 +21,15 @@ import {
   type Runtime,
   type TaskOutcome,
 } from '../src/session/index.js';
+import { afterTest } from './support/cleanup.js';
+import { demoWorkspace, sdkModel, serve } from './support/loop-harness.js';
+import { eventually } from './support/processes.js';
+import { call, taskOf, toolAnswers, toolNames } from './support/wire.js';
 
-const DEMO = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
-
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-const wireSchema = z.object({
-  messages: z.array(
-    z.object({
-      role: z.string(),
-      content: z.string().nullish(),
-      tool_call_id: z.string().optional(),
-    }),
-  ),
-  tools: z.array(z.object({ function: z.object({ name: z.string() }) })).optional(),
-});
-type Wire = z.infer<typeof wireSchema>;
-
-const wire = (request: RecordedRequest): Wire => wireSchema.parse(request.body);
-const taskOf = (request: RecordedRequest): string =>
-  wire(request).messages.find((message) => message.role === 'user')?.content ?? '';
-const toolAnswers = (request: RecordedRequest): string[] =>
-  wire(request).messages.flatMap((message) =>
-    message.role === 'tool' ? [message.content ?? ''] : [],
-  );
-const toolNames = (request: RecordedRequest): string[] =>
-  (wire(request).tools ?? []).map((tool) => tool.function.name);
+type ConfigFileInit = Parameters<typeof configFileSchema.parse>[0];
 
 const delegate = (args: { task: string; persona?: string }): OpenAiServerScriptStep => ({
-  toolCalls: [{ name: 'delegate', arguments: JSON.stringify(args) }],
+  toolCalls: [call('delegate', args)],
 });
 
 type Play = (task: string, answers: readonly string[]) => OpenAiServerScriptStep;
@@ -76,18 +40,13 @@ async function setup(
     config?: ConfigFileInit;
   } = {},
 ): Promise<{ runtime: Runtime; server: OpenAiServer; events: RuntimeEvent[] }> {
-  const workspace = await realpath(await mkdtemp(join(tmpdir(), 'nerdloop-delegate-')));
-  await cp(DEMO, workspace, { recursive: true });
-  cleanups.push(() => rm(workspace, { recursive: true, force: true }));
-  const server = await startOpenAiServer({
-    script: (request) => play(taskOf(request), toolAnswers(request)),
-  });
-  cleanups.push(() => server.close());
+  const workspace = await demoWorkspace();
+  const server = await serve((request) => play(taskOf(request), toolAnswers(request)));
   const { atoms } = await loadAtoms([SHIPPED_ATOMS_DIR]);
   const runtime = createRuntime({
     runTask: createLoopTaskFunction({
       workspace,
-      model: createOpenAiModel({ baseURL: server.url, apiKey: 'test', maxRetries: 0 }),
+      model: sdkModel(server),
       atoms,
       configLayers: [
         ...(await loadConfigLayers()),
@@ -98,7 +57,7 @@ async function setup(
         : { maxDelegationDepth: options.maxDelegationDepth }),
     }),
   });
-  cleanups.push(() => runtime.shutdown());
+  afterTest(() => runtime.shutdown());
   const events: RuntimeEvent[] = [];
   runtime.events$.subscribe((event) => events.push(event));
   return { runtime, server, events };
@@ -118,8 +77,8 @@ describe('a parent agent delegating', () => {
         return answers.length === 0
           ? {
               toolCalls: [
-                { name: 'delegate', arguments: JSON.stringify({ task: REVIEW_CART }) },
-                { name: 'delegate', arguments: JSON.stringify({ task: RUN_TESTS }) },
+                call('delegate', { task: REVIEW_CART }),
+                call('delegate', { task: RUN_TESTS }),
               ],
             }
           : { text: `children said: ${answers.join(' | ')}` };
@@ -188,14 +147,7 @@ describe('a parent agent delegating', () => {
             ? delegate({ task: RUN_TESTS, persona: 'tester' })
             : { text: `tester said: ${answers[0] ?? ''}` };
         return answers.length === 0
-          ? {
-              toolCalls: [
-                {
-                  name: 'write_file',
-                  arguments: JSON.stringify({ path: 'NOTES.md', content: 'x\n' }),
-                },
-              ],
-            }
+          ? { toolCalls: [call('write_file', { path: 'NOTES.md', content: 'x\n' })] }
           : { text: `write: ${answers[0] ?? ''}` };
       },
       { config: { personas: { coder: { sandbox: 'read-only' } } } },
@@ -296,12 +248,9 @@ describe('cancellation reaches sub-agents', () => {
     );
 
     const outcome: Promise<TaskOutcome> = runAgent(runtime, 'coder-1', 'coder', FIX);
-    await vi.waitFor(
-      () => {
-        if (!server.requests.some((request) => taskOf(request) === REVIEW_CART))
-          throw new Error('waiting for the sub-agent’s model call');
-      },
-      { timeout: 20_000, interval: 20 },
+    await eventually(
+      () => server.requests.some((request) => taskOf(request) === REVIEW_CART),
+      'the sub-agent’s model call',
     );
     runtime.stop('root/coder-1', 'the user changed their mind');
 

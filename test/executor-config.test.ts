@@ -6,73 +6,34 @@
  * run. Real temp copies of the demo workspace, the shipped rules, a real
  * VirtualStore, the real openai SDK against the local scripted server.
  */
-import { cp, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { z } from 'zod';
-import { sequentialIds } from '../src/core/index.js';
+import type { z } from 'zod';
 import { type Kernel, pattern, stringValue } from '../src/kernel/index.js';
-import {
-  type ChatModel,
-  createOpenAiModel,
-  type OpenAiServer,
-  type OpenAiServerScript,
-  startOpenAiServer,
-} from '../src/llm/index.js';
-import { createTransducer } from '../src/perception/index.js';
-import {
-  type ConfigFactory,
-  type ConfigFile,
-  configFileSchema,
-  createConfigFactory,
-  createPromptCompiler,
-  loadAtoms,
-  loadConfigLayers,
-  SHIPPED_ATOMS_DIR,
-} from '../src/prompt/index.js';
-import { loadShippedRules } from '../src/rules/index.js';
-import { createExecutor, type Executor } from '../src/session/executor/index.js';
+import type { ChatModel, OpenAiServer } from '../src/llm/index.js';
+import { type ConfigFactory, type ConfigFile, configFileSchema } from '../src/prompt/index.js';
 import {
   type ApprovalRequest,
   type CallMode,
   createVirtualStore,
   type StoreMode,
-  type StoreModeInit,
   tightenMode,
-  type VirtualStore,
 } from '../src/store/index.js';
+import { afterTest } from './support/cleanup.js';
+import {
+  demoWorkspace,
+  type ExecutorHarnessOptions,
+  sdkModel,
+  serve,
+  startExecutor,
+} from './support/loop-harness.js';
+import { eventually, isRunning, writeSleeper } from './support/processes.js';
+import { call, callError, sentRequest } from './support/wire.js';
 
-const DEMO = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function demoWorkspace(): Promise<string> {
-  const root = await realpath(await mkdtemp(join(tmpdir(), 'nerdloop-executor-config-')));
-  await cp(DEMO, root, { recursive: true });
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
-  return root;
-}
-
-async function serve(script: OpenAiServerScript): Promise<OpenAiServer> {
-  const server = await startOpenAiServer({ script });
-  cleanups.push(() => server.close());
-  return server;
-}
-
-/** The real SDK adapter, without retries; built for a model name of its own. */
-const sdkModel = (server: OpenAiServer): ChatModel =>
-  createOpenAiModel({
-    baseURL: server.url,
-    apiKey: 'test',
-    maxRetries: 0,
-    model: 'local-model',
-  });
+/** The real SDK adapter, for a model name of its own. */
+const localModel = (server: OpenAiServer): ChatModel => sdkModel(server, { model: 'local-model' });
 
 /** A config layer above the shipped one, as a user's `.nerdloop/config.yaml` would be. */
 const layer = (file: z.input<typeof configFileSchema>): ConfigFile => configFileSchema.parse(file);
@@ -85,87 +46,12 @@ const offering = (factory: ConfigFactory, ...tools: string[]): ConfigFactory => 
   },
 });
 
-type Harness = {
-  readonly executor: Executor;
-  readonly store: VirtualStore;
-  readonly kernel: Kernel;
-  readonly root: string;
-};
-
-async function harness(options: {
-  model: ChatModel;
-  root?: string;
-  persona?: string;
-  mode?: StoreModeInit;
-  onApprovalRequest?: (request: ApprovalRequest) => { approved: boolean };
-  /** Layers over the shipped defaults. */
-  layers?: readonly ConfigFile[];
-  /** Tools offered beyond what the routing rules offer. */
-  offer?: readonly string[];
-  clock?: SimulatedClock;
-}): Promise<Harness> {
-  const root = options.root ?? (await demoWorkspace());
-  const kernel = await loadShippedRules();
-  const store = await createVirtualStore({
-    root,
-    persona: options.persona ?? 'coder',
-    ...(options.mode ? { mode: options.mode } : {}),
-    ...(options.onApprovalRequest ? { onApprovalRequest: options.onApprovalRequest } : {}),
-  });
-  const { atoms } = await loadAtoms([SHIPPED_ATOMS_DIR]);
-  const factory = createConfigFactory(kernel, [
-    ...(await loadConfigLayers()),
-    ...(options.layers ?? []),
-  ]);
-  const executor = createExecutor({
-    kernel,
-    store,
-    model: options.model,
-    transducer: createTransducer({ ids: sequentialIds() }),
-    compiler: createPromptCompiler({ atoms }),
-    configFactory: offering(factory, ...(options.offer ?? [])),
-    ids: sequentialIds(),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
-  cleanups.push(() => {
-    executor.close();
-    store.close();
-  });
-  return { executor, store, kernel, root };
-}
-
-const call = (name: string, args: unknown, id: string) => ({
-  name,
-  arguments: JSON.stringify(args),
-  id,
-});
-
-const wireRequestSchema = z.object({
-  model: z.string(),
-  temperature: z.number().optional(),
-  messages: z.array(
-    z.object({
-      role: z.string(),
-      content: z.string().nullish(),
-      tool_call_id: z.string().optional(),
-    }),
-  ),
-});
-type WireRequest = z.infer<typeof wireRequestSchema>;
-
-/** The server's `index`th request body, as the SDK sent it. */
-const sentRequest = (server: OpenAiServer, index: number): WireRequest =>
-  wireRequestSchema.parse(server.requests[index]?.body);
-
-const toolErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-
-/** The error the tool message answering `callId` carries, in request `index`. */
-function toolError(server: OpenAiServer, index: number, callId: string) {
-  const answer = sentRequest(server, index).messages.find(
-    (message) => message.role === 'tool' && message.tool_call_id === callId,
-  );
-  return toolErrorSchema.parse(JSON.parse(answer?.content ?? 'null')).error;
-}
+/** An Executor whose configs also offer `offer` (beyond what the routing rules offer). */
+const harness = ({
+  offer = [],
+  ...options
+}: ExecutorHarnessOptions & { readonly offer?: readonly string[] }) =>
+  startExecutor({ ...options, wrapConfig: (factory) => offering(factory, ...offer) });
 
 const exists = (path: string): Promise<boolean> =>
   readFile(path).then(
@@ -186,7 +72,7 @@ describe('the routed persona judges each tool call', () => {
     // The reviewer's sandbox opened up and write_file offered to it: only the
     // persona can refuse the write.
     const { executor, root } = await harness({
-      model: sdkModel(server),
+      model: localModel(server),
       persona: 'coder',
       layers: [layer({ personas: { reviewer: { sandbox: 'workspace-write' } } })],
       offer: ['write_file'],
@@ -195,7 +81,7 @@ describe('the routed persona judges each tool call', () => {
     const review = await executor.process('review this project');
 
     expect(review).toMatchObject({ status: 'done', persona: 'reviewer' });
-    const denied = toolError(server, 1, 'call_review_write');
+    const denied = callError(server, 1, 'call_review_write');
     expect(denied.code).toBe('store_denied');
     expect(denied.message).toContain('/persona_not_allowed');
     expect(await exists(join(root, NOTE.path))).toBe(false);
@@ -211,7 +97,7 @@ describe('the routed persona judges each tool call', () => {
       { toolCalls: [call('write_file', NOTE, 'call_write')] },
       { text: 'Written.' },
     ]);
-    const { executor, root } = await harness({ model: sdkModel(server), persona: 'reviewer' });
+    const { executor, root } = await harness({ model: localModel(server), persona: 'reviewer' });
 
     const result = await executor.process('fix the volume discount boundary in src/pricing.js');
 
@@ -227,7 +113,7 @@ describe("the config's policy tightens the store's mode", () => {
       { text: 'Read-only, then.' },
     ]);
     const { executor, root } = await harness({
-      model: sdkModel(server),
+      model: localModel(server),
       layers: [layer({ personas: { coder: { sandbox: 'read-only' } } })],
     });
 
@@ -238,7 +124,7 @@ describe("the config's policy tightens the store's mode", () => {
       persona: 'coder',
       response: 'Read-only, then.',
     });
-    const denied = toolError(server, 1, 'call_write');
+    const denied = callError(server, 1, 'call_write');
     expect(denied.code).toBe('store_denied');
     expect(denied.message).toContain('/sandbox_read_only');
     expect(await exists(join(root, NOTE.path))).toBe(false);
@@ -251,11 +137,13 @@ describe("the config's policy tightens the store's mode", () => {
     ]);
     const asked: ApprovalRequest[] = [];
     const { executor, root } = await harness({
-      model: sdkModel(server),
+      model: localModel(server),
       layers: [layer({ personas: { coder: { approval: 'always' } } })],
-      onApprovalRequest: (request) => {
-        asked.push(request);
-        return { approved: true };
+      store: {
+        onApprovalRequest: (request) => {
+          asked.push(request);
+          return { approved: true };
+        },
       },
     });
 
@@ -273,14 +161,14 @@ describe("the config's policy tightens the store's mode", () => {
       { text: 'Denied.' },
     ]);
     const { executor, root } = await harness({
-      model: sdkModel(server),
-      mode: { sandbox: 'read-only' },
+      model: localModel(server),
+      store: { mode: { sandbox: 'read-only' } },
       layers: [layer({ personas: { coder: { sandbox: 'full-access' } } })],
     });
 
     await executor.process('fix the volume discount boundary in src/pricing.js');
 
-    expect(toolError(server, 1, 'call_write').message).toContain('/sandbox_read_only');
+    expect(callError(server, 1, 'call_write').message).toContain('/sandbox_read_only');
     expect(await exists(join(root, NOTE.path))).toBe(false);
   });
 
@@ -317,7 +205,7 @@ describe("the config's policy tightens the store's mode", () => {
   it('denies a call whose persona is not a name, with /policy_error', async () => {
     const root = await demoWorkspace();
     const store = await createVirtualStore({ root, persona: 'coder' });
-    cleanups.push(() => store.close());
+    afterTest(() => store.close());
 
     const outcome = await store.call('read_file', { path: 'README.md' }, { persona: 'Coder' });
 
@@ -329,7 +217,7 @@ describe("the config's policy tightens the store's mode", () => {
 describe("the config's temperature", () => {
   it("is sent with each model call: the reviewer's, then the coder's", async () => {
     const server = await serve([{ text: 'Looks fine.' }, { text: 'Fixed.' }]);
-    const { executor } = await harness({ model: sdkModel(server) });
+    const { executor } = await harness({ model: localModel(server) });
 
     await executor.process('review this project');
     await executor.process('fix the volume discount boundary in src/pricing.js');
@@ -341,56 +229,25 @@ describe("the config's temperature", () => {
   });
 });
 
-/** Polls `check` until it holds, a bounded number of times. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      if (!(await check())) throw new Error(`still waiting for ${what}`);
-    },
-    { timeout: 20_000, interval: 20 },
-  );
-}
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return !(error instanceof Error && 'code' in error && error.code === 'ESRCH');
-  }
-};
-
 describe("the config's toolTimeoutMs", () => {
   it('stops a command that outlives it, kills its process, and the model goes on', async () => {
     const root = await demoWorkspace();
-    await writeFile(
-      join(root, 'sleep.js'),
-      [
-        "import { writeFileSync } from 'node:fs';",
-        "writeFileSync('sleep.pid', String(process.pid));",
-        'setTimeout(() => {}, 60_000);',
-        '',
-      ].join('\n'),
-    );
+    const sleeper = await writeSleeper(root);
     const server = await serve([
-      { toolCalls: [call('run_command', { command: 'node sleep.js' }, 'call_sleep')] },
+      { toolCalls: [call('run_command', { command: sleeper.command }, 'call_sleep')] },
       { text: 'The command hung; I stopped waiting.' },
     ]);
     const clock = new SimulatedClock();
     const { executor } = await harness({
-      model: sdkModel(server),
+      model: localModel(server),
       root,
       clock,
       layers: [layer({ defaults: { toolTimeoutMs: 5_000 } })],
     });
 
     const running = executor.process('run the tests');
-    let pid = 0;
-    await eventually(async () => {
-      pid = Number(await readFile(join(root, 'sleep.pid'), 'utf8').catch(() => '0'));
-      return pid > 0;
-    }, 'the command to start');
-    expect(isAlive(pid)).toBe(true);
+    const pid = await sleeper.started();
+    expect(isRunning(pid)).toBe(true);
     clock.increment(4_999);
     expect(server.requests).toHaveLength(1);
     clock.increment(1);
@@ -402,11 +259,11 @@ describe("the config's toolTimeoutMs", () => {
       toolCalls: 1,
       turns: 2,
     });
-    const timeout = toolError(server, 1, 'call_sleep');
+    const timeout = callError(server, 1, 'call_sleep');
     expect(timeout.code).toBe('loop_tool_timeout');
     expect(timeout.message).toContain('run_command');
     expect(timeout.message).toContain('5000 ms');
-    await eventually(() => !isAlive(pid), `process ${pid} to end`);
+    await eventually(() => !isRunning(pid), `process ${pid} to end`);
   });
 });
 
@@ -424,7 +281,7 @@ describe('world facts', () => {
     const root = await demoWorkspace();
     await writeFile(join(root, 'vitest.config.js'), 'export default {};\n');
     const server = await serve([{ text: 'Ran them.' }, { text: 'Ran them again.' }]);
-    const { executor, kernel } = await harness({ model: sdkModel(server), root });
+    const { executor, kernel } = await harness({ model: localModel(server), root });
 
     const first = await executor.process('test the project');
 

@@ -4,36 +4,24 @@
  * the real openai SDK against the local server (a summary the model writes; a
  * summary call that fails) and with the offline model (truncation).
  */
-import { cp, mkdtemp, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { throwError } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
 import { sequentialIds } from '../src/core/index.js';
 import {
   type ChatMessage,
   type ChatModel,
   type Completion,
   createOfflineModel,
-  createOpenAiModel,
   LlmUnavailable,
   OFFLINE_MODEL_ID,
-  type OpenAiServer,
-  type OpenAiServerScript,
-  startOpenAiServer,
 } from '../src/llm/index.js';
 import { createTransducer, intentToFact } from '../src/perception/index.js';
 import {
   type ConfigFactory,
   createConfigFactory,
-  createPromptCompiler,
-  loadAtoms,
   loadConfigFile,
   loadConfigLayers,
-  SHIPPED_ATOMS_DIR,
   SHIPPED_DEFAULTS_FILE,
 } from '../src/prompt/index.js';
 import { loadShippedRules } from '../src/rules/index.js';
@@ -41,15 +29,14 @@ import {
   type CountTokens,
   CUT_MARKER,
   countHistoryTokens,
-  createExecutor,
   createHistoryCompressor,
   DEFAULT_HISTORY_BUDGET,
-  type ExecutorEvent,
   InvalidExecutorOptionsError,
   keepWholeHistory,
   SUMMARY_NOTE_PREFIX,
 } from '../src/session/executor/index.js';
-import { createVirtualStore } from '../src/store/index.js';
+import { sdkModel, serve, startExecutor } from './support/loop-harness.js';
+import { sentMessages, type WireRequest, wireRequest } from './support/wire.js';
 
 const DROPPED = /^\d+ earlier messages? (was|were) dropped to fit the history budget/;
 
@@ -381,61 +368,17 @@ describe('historyBudget in the config', () => {
 // ---------------------------------------------------------------------------
 // Through the Executor
 
-const DEMO = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function serve(script: OpenAiServerScript): Promise<OpenAiServer> {
-  const server = await startOpenAiServer({ script });
-  cleanups.push(() => server.close());
-  return server;
-}
-
-/** The real SDK adapter, without retries so a scripted fault is seen once. */
-const sdkModel = (server: OpenAiServer): ChatModel =>
-  createOpenAiModel({ baseURL: server.url, apiKey: 'test', maxRetries: 0 });
-
 /** An Executor on a temp copy of the demo workspace whose configs carry `historyBudget`. */
-async function executorWith(model: ChatModel, historyBudget: number, persona = 'coder') {
-  const root = await realpath(await mkdtemp(join(tmpdir(), 'nerdloop-history-')));
-  await cp(DEMO, root, { recursive: true });
-  const kernel = await loadShippedRules();
-  const store = await createVirtualStore({ root, persona });
-  const { atoms } = await loadAtoms([SHIPPED_ATOMS_DIR]);
-  const shipped = createConfigFactory(kernel, await loadConfigLayers());
-  const configFactory: ConfigFactory = {
-    configFor: (intentId) => ({ ...shipped.configFor(intentId), historyBudget }),
-  };
-  const executor = createExecutor({
-    kernel,
-    store,
+const executorWith = (model: ChatModel, historyBudget: number, persona = 'coder') =>
+  startExecutor({
     model,
-    transducer: createTransducer({ ids: sequentialIds() }),
-    compiler: createPromptCompiler({ atoms }),
-    configFactory,
-    ids: sequentialIds(),
+    persona,
+    wrapConfig: (shipped): ConfigFactory => ({
+      configFor: (intentId) => ({ ...shipped.configFor(intentId), historyBudget }),
+    }),
   });
-  const events: ExecutorEvent[] = [];
-  const subscription = executor.events$.subscribe((event) => events.push(event));
-  cleanups.push(async () => {
-    subscription.unsubscribe();
-    executor.close();
-    store.close();
-    await rm(root, { recursive: true, force: true });
-  });
-  return { executor, events };
-}
 
-const wireBodySchema = z.object({
-  messages: z.array(z.object({ role: z.string(), content: z.string().nullish() })),
-  tools: z.array(z.unknown()).optional(),
-});
-const wireBody = (server: OpenAiServer, index: number) =>
-  wireBodySchema.parse(server.requests[index]?.body);
-const isSummaryRequest = (body: z.infer<typeof wireBodySchema>) =>
+const isSummaryRequest = (body: WireRequest) =>
   body.tools === undefined && /compress a coding agent/.test(body.messages[0]?.content ?? '');
 
 const SUMMARY = 'The agent read src/pricing.js and reported on its tiers.';
@@ -443,7 +386,7 @@ const SUMMARY = 'The agent read src/pricing.js and reported on its tiers.';
 describe('Executor history compression', () => {
   it('sends the next run a summary the model wrote of the oldest turns', async () => {
     const server = await serve((request) => {
-      const body = wireBodySchema.parse(request.body);
+      const body = wireRequest(request);
       if (isSummaryRequest(body)) return { text: SUMMARY };
       const users = body.messages.filter((message) => message.role === 'user').length;
       const last = body.messages.at(-1);
@@ -463,7 +406,7 @@ describe('Executor history compression', () => {
 
     expect(first).toMatchObject({ status: 'done', response: 'First answer.', turns: 2 });
     expect(second).toMatchObject({ status: 'done', response: 'Second answer.' });
-    const bodies = server.requests.map((_, index) => wireBody(server, index));
+    const bodies = server.requests.map(wireRequest);
     expect(bodies.map(isSummaryRequest)).toEqual([false, false, true, false]);
     // The summariser saw the dropped tool call and its result.
     const asked = bodies[2]?.messages.map((message) => message.content ?? '').join('\n');
@@ -504,7 +447,7 @@ describe('Executor history compression', () => {
 
     const second = await executor.process('review this project');
     expect(second).toMatchObject({ status: 'done', response: 'Second answer.' });
-    expect(wireBody(server, 3).messages[1]?.content).toBe(note);
+    expect(sentMessages(server, 3)[1]?.content).toBe(note);
   });
 
   it('truncates with a note, without a summary call, for the offline model', async () => {

@@ -2,25 +2,11 @@
  * A conversation handed to an Executor (a restored or long-lived agent's) is
  * fitted to the history budget before the first run, not only after it.
  */
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ChatMessage, createScriptedModel } from '../src/llm/index.js';
 import { createTransducer } from '../src/perception/index.js';
-import {
-  createConfigFactory,
-  createPromptCompiler,
-  loadAtoms,
-  loadConfigLayers,
-  SHIPPED_ATOMS_DIR,
-} from '../src/prompt/index.js';
-import { loadShippedRules } from '../src/rules/index.js';
-import { createExecutor, createHistoryCompressor } from '../src/session/executor/index.js';
-import { createVirtualStore } from '../src/store/index.js';
-
-const DEMO = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
+import { createHistoryCompressor } from '../src/session/executor/index.js';
+import { startExecutor } from './support/loop-harness.js';
 
 /** Forty exchanges of about 1,000 tokens each: far over the default budget. */
 const longHistory = (): ChatMessage[] =>
@@ -31,21 +17,13 @@ const longHistory = (): ChatMessage[] =>
 
 describe('a history handed to the Executor', () => {
   it('is fitted to the budget before the first model call', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'nerdloop-initial-history-'));
-    await cp(DEMO, root, { recursive: true });
-    onTestFinished(() => rm(root, { recursive: true, force: true }));
-    const kernel = await loadShippedRules();
-    const store = await createVirtualStore({ root, persona: 'reviewer', kernel });
-    onTestFinished(() => store.close());
     const model = createScriptedModel([{ text: 'done' }]);
     const history = longHistory();
-    const executor = createExecutor({
-      kernel,
-      store,
+    const { executor } = await startExecutor({
       model,
+      persona: 'reviewer',
+      shareKernel: true,
       transducer: createTransducer(),
-      compiler: createPromptCompiler({ atoms: (await loadAtoms([SHIPPED_ATOMS_DIR])).atoms }),
-      configFactory: createConfigFactory(kernel, await loadConfigLayers()),
       history,
       compressHistory: createHistoryCompressor({ summarize: false }),
     });

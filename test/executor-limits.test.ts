@@ -8,116 +8,18 @@
  * real openai SDK against the local scripted server. No assertion depends on
  * how long anything took.
  */
-import { readFileSync } from 'node:fs';
-import { cp, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ActorRefLike, InspectionEvent } from 'xstate';
 import { z } from 'zod';
-import type { LoopLimitsInit } from '../machines/loop.contracts.js';
 import { sequentialIds } from '../src/core/index.js';
-import type { InspectionObserver } from '../src/events/index.js';
-import {
-  type ChatMessage,
-  type ChatModel,
-  createOpenAiModel,
-  type OpenAiServer,
-  type OpenAiServerScript,
-  type ScriptedReply,
-  startOpenAiServer,
-} from '../src/llm/index.js';
+import type { ChatMessage, ScriptedReply } from '../src/llm/index.js';
 import { createTransducer, type Transducer } from '../src/perception/index.js';
-import {
-  type ConfigFile,
-  createConfigFactory,
-  createPromptCompiler,
-  loadAtoms,
-  loadConfigLayers,
-  SHIPPED_ATOMS_DIR,
-} from '../src/prompt/index.js';
-import { loadShippedRules } from '../src/rules/index.js';
-import {
-  createExecutor,
-  type Executor,
-  type ExecutorEvent,
-} from '../src/session/executor/index.js';
-import { createVirtualStore, type VirtualStore } from '../src/store/index.js';
-
-const DEMO = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function demoWorkspace(): Promise<string> {
-  const root = await realpath(await mkdtemp(join(tmpdir(), 'nerdloop-executor-limits-')));
-  await cp(DEMO, root, { recursive: true });
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
-  return root;
-}
-
-async function serve(script: OpenAiServerScript): Promise<OpenAiServer> {
-  const server = await startOpenAiServer({ script });
-  cleanups.push(() => server.close());
-  return server;
-}
-
-/** The real SDK adapter, without retries so each scripted step is one request. */
-const sdkModel = (server: OpenAiServer): ChatModel =>
-  createOpenAiModel({ baseURL: server.url, apiKey: 'test', maxRetries: 0 });
-
-type Harness = {
-  readonly executor: Executor;
-  readonly store: VirtualStore;
-  readonly events: ExecutorEvent[];
-  readonly root: string;
-};
-
-async function harness(options: {
-  model: ChatModel;
-  root?: string;
-  limits?: LoopLimitsInit;
-  transducer?: Transducer;
-  /** A config layer over the shipped defaults, as a user's config file would be. */
-  extraConfig?: ConfigFile;
-  inspect?: InspectionObserver[];
-}): Promise<Harness> {
-  const root = options.root ?? (await demoWorkspace());
-  const kernel = await loadShippedRules();
-  const store = await createVirtualStore({ root, persona: 'coder' });
-  const { atoms } = await loadAtoms([SHIPPED_ATOMS_DIR]);
-  const executor = createExecutor({
-    kernel,
-    store,
-    model: options.model,
-    transducer: options.transducer ?? createTransducer({ ids: sequentialIds() }),
-    compiler: createPromptCompiler({ atoms }),
-    configFactory: createConfigFactory(kernel, [
-      ...(await loadConfigLayers()),
-      ...(options.extraConfig ? [options.extraConfig] : []),
-    ]),
-    ids: sequentialIds(),
-    ...(options.limits ? { limits: options.limits } : {}),
-    ...(options.inspect ? { inspect: options.inspect } : {}),
-  });
-  const events: ExecutorEvent[] = [];
-  const subscription = executor.events$.subscribe((event) => events.push(event));
-  cleanups.push(() => {
-    subscription.unsubscribe();
-    executor.close();
-    store.close();
-  });
-  return { executor, store, events, root };
-}
-
-const call = (name: string, args: unknown, id: string) => ({
-  name,
-  arguments: JSON.stringify(args),
-  id,
-});
+import type { ExecutorEvent } from '../src/session/executor/index.js';
+import { demoWorkspace, sdkModel, serve, startExecutor } from './support/loop-harness.js';
+import { eventually, isRunning, writeSleeper } from './support/processes.js';
+import { call } from './support/wire.js';
 
 /** Files of the demo workspace, all distinct, so no two reads are the same call. */
 const FILES = [
@@ -182,42 +84,6 @@ function orphanAnswers(history: readonly ChatMessage[]): string[] {
 const toolAnswerIds = (history: readonly ChatMessage[]): string[] =>
   history.flatMap((message) => (message.role === 'tool' ? [message.toolCallId] : []));
 
-/** Polls `check` until it holds, a bounded number of times. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      if (!(await check())) throw new Error(`still waiting for ${what}`);
-    },
-    { timeout: 15_000, interval: 20 },
-  );
-}
-
-/**
- * Whether `pid` still runs. A zombie (exited, not yet reaped) counts as gone:
- * the shell that started it was killed too, so it is reparented to PID 1,
- * which may reap it late, and `kill(pid, 0)` succeeds on it until then.
- */
-const isRunning = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ESRCH') return false;
-  }
-  try {
-    // /proc/<pid>/stat: `pid (comm) state …`; comm may hold spaces and parentheses.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    // No procfs (not Linux), or the entry just went away: trust kill(pid, 0).
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-};
-
 // ---------------------------------------------------------------- max_tool_calls
 
 describe('max_tool_calls', () => {
@@ -245,7 +111,7 @@ describe('max_tool_calls', () => {
     'stops with only whole batches within the cap ($why)',
     async ({ maxToolCalls, perTurn, ran, turns }) => {
       const server = await serve((_request, turn) => distinctReads(turn, perTurn));
-      const { executor, events } = await harness({
+      const { executor, events } = await startExecutor({
         model: sdkModel(server),
         limits: { maxToolCalls },
       });
@@ -285,7 +151,10 @@ describe('max_tool_calls', () => {
 
   it('lets the model answer after the cap is reached exactly', async () => {
     const server = await serve([distinctReads(0, 2), { text: 'All read.' }]);
-    const { executor } = await harness({ model: sdkModel(server), limits: { maxToolCalls: 2 } });
+    const { executor } = await startExecutor({
+      model: sdkModel(server),
+      limits: { maxToolCalls: 2 },
+    });
 
     const result = await executor.process('run the tests');
 
@@ -304,7 +173,7 @@ describe('token_budget', () => {
 
   it('stops right after the model call that crossed the budget', async () => {
     const server = await serve((_request, turn) => ({ ...distinctReads(turn, 1), usage }));
-    const { executor, events } = await harness({
+    const { executor, events } = await startExecutor({
       model: sdkModel(server),
       limits: { tokenBudget: 1_000 },
     });
@@ -334,7 +203,10 @@ describe('token_budget', () => {
   it('counts reaching the budget exactly as spent', async () => {
     const half = { promptTokens: 400, completionTokens: 100 };
     const server = await serve((_request, turn) => ({ ...distinctReads(turn, 1), usage: half }));
-    const { executor } = await harness({ model: sdkModel(server), limits: { tokenBudget: 1_000 } });
+    const { executor } = await startExecutor({
+      model: sdkModel(server),
+      limits: { tokenBudget: 1_000 },
+    });
 
     const result = await executor.process('run the tests');
 
@@ -353,7 +225,10 @@ describe('token_budget', () => {
       { ...distinctReads(0, 1), usage },
       { text: 'Here is the answer.', usage: { promptTokens: 900, completionTokens: 100 } },
     ]);
-    const { executor } = await harness({ model: sdkModel(server), limits: { tokenBudget: 1_000 } });
+    const { executor } = await startExecutor({
+      model: sdkModel(server),
+      limits: { tokenBudget: 1_000 },
+    });
 
     const result = await executor.process('run the tests');
 
@@ -390,7 +265,7 @@ describe('stuck', () => {
   // kept, but is never sent back to the model.
   it('stops a ping-pong between two calls after 2 × stuckRepeats calls (default 3)', async () => {
     const server = await serve(pingPong);
-    const { executor, events } = await harness({ model: sdkModel(server) });
+    const { executor, events } = await startExecutor({ model: sdkModel(server) });
 
     const result = await executor.process('run the tests');
 
@@ -408,7 +283,10 @@ describe('stuck', () => {
 
   it('honours stuckRepeats for a ping-pong: 2 stops it after 4 calls', async () => {
     const server = await serve(pingPong);
-    const { executor } = await harness({ model: sdkModel(server), limits: { stuckRepeats: 2 } });
+    const { executor } = await startExecutor({
+      model: sdkModel(server),
+      limits: { stuckRepeats: 2 },
+    });
 
     const result = await executor.process('run the tests');
 
@@ -418,7 +296,7 @@ describe('stuck', () => {
 
   it('honours stuckRepeats for a repeated call: 5 lets 4 identical calls go back to the model', async () => {
     const server = await serve(sameRead);
-    const { executor, events } = await harness({
+    const { executor, events } = await startExecutor({
       model: sdkModel(server),
       limits: { stuckRepeats: 5 },
     });
@@ -441,7 +319,7 @@ describe('stuck', () => {
         ? { toolCalls: [call('read_file', { path: 'progress.txt' }, `call_${turn}`)] }
         : { text: 'It finished.' };
     });
-    const { executor } = await harness({ model: sdkModel(server), root });
+    const { executor } = await startExecutor({ model: sdkModel(server), root });
 
     const result = await executor.process('run the tests');
 
@@ -455,7 +333,7 @@ describe('stuck', () => {
 
   it('never stops a repeated call of a polling tool as stuck: another limit ends it', async () => {
     const server = await serve(sameRead);
-    const { executor, events } = await harness({
+    const { executor, events } = await startExecutor({
       model: sdkModel(server),
       limits: { pollingTools: ['read_file'], maxTurns: 8 },
     });
@@ -476,7 +354,7 @@ describe('stuck', () => {
     const server = await serve((request, turn) =>
       turn < 4 ? sameRead(request, turn) : { text: 'The job is done.' },
     );
-    const { executor } = await harness({
+    const { executor } = await startExecutor({
       model: sdkModel(server),
       limits: { pollingTools: ['read_file'] },
     });
@@ -493,7 +371,7 @@ describe('stuck', () => {
 
   it('exempts only the listed polling tools', async () => {
     const server = await serve(sameRead);
-    const { executor } = await harness({
+    const { executor } = await startExecutor({
       model: sdkModel(server),
       limits: { pollingTools: ['list_files'] },
     });
@@ -534,7 +412,10 @@ describe('nothing is left running after a cancellation', () => {
   it('mid-LLM: every actor stopped, the HTTP request hung up', async () => {
     const server = await serve([{ fault: 'stall' }]);
     const actors = actorCollector();
-    const { executor } = await harness({ model: sdkModel(server), inspect: [actors.observer] });
+    const { executor } = await startExecutor({
+      model: sdkModel(server),
+      inspect: [actors.observer],
+    });
     const controller = new AbortController();
 
     const running = executor.process('run the tests', { signal: controller.signal });
@@ -558,21 +439,13 @@ describe('nothing is left running after a cancellation', () => {
 
   it('mid-tool: every actor stopped, the command process gone', async () => {
     const root = await demoWorkspace();
-    await writeFile(
-      join(root, 'sleep.js'),
-      [
-        "import { writeFileSync } from 'node:fs';",
-        "writeFileSync('sleep.pid', String(process.pid));",
-        'setTimeout(() => {}, 60_000);',
-        '',
-      ].join('\n'),
-    );
+    const sleeper = await writeSleeper(root);
     const server = await serve([
-      { toolCalls: [call('run_command', { command: 'node sleep.js' }, 'call_sleep')] },
+      { toolCalls: [call('run_command', { command: sleeper.command }, 'call_sleep')] },
       { text: 'never reached' },
     ]);
     const actors = actorCollector();
-    const { executor } = await harness({
+    const { executor } = await startExecutor({
       model: sdkModel(server),
       root,
       inspect: [actors.observer],
@@ -580,15 +453,8 @@ describe('nothing is left running after a cancellation', () => {
     const controller = new AbortController();
 
     const running = executor.process('run the tests', { signal: controller.signal });
-    let pid = 0;
-    await eventually(async () => {
-      pid = Number(await readFile(join(root, 'sleep.pid'), 'utf8').catch(() => '0'));
-      return pid > 0;
-    }, 'the command to start');
-    // If an assertion below fails, do not leave the sleeper behind.
-    cleanups.push(() => {
-      if (isRunning(pid)) process.kill(pid, 'SIGKILL');
-    });
+    // If an assertion below fails, the sleeper is killed when the test finishes.
+    const pid = await sleeper.started();
     expect(isRunning(pid)).toBe(true);
     controller.abort();
     const result = await running;
@@ -627,7 +493,10 @@ describe('a stage failure names its stage', () => {
       transduceSync: (text) => real.transduceSync(text),
     };
     const server = await serve([]);
-    const { executor, events } = await harness({ model: sdkModel(server), transducer: broken });
+    const { executor, events } = await startExecutor({
+      model: sdkModel(server),
+      transducer: broken,
+    });
 
     const result = await executor.process('run the tests');
 
@@ -647,7 +516,7 @@ describe('a stage failure names its stage', () => {
 
   it('orient: the workspace is gone, so its world facts cannot be read', async () => {
     const server = await serve([]);
-    const { executor, root } = await harness({ model: sdkModel(server) });
+    const { executor, root } = await startExecutor({ model: sdkModel(server) });
     await rm(root, { recursive: true, force: true });
 
     const result = await executor.process('run the tests');
@@ -664,9 +533,9 @@ describe('a stage failure names its stage', () => {
 
   it('jit: a config layer whose promptBudget no prompt fits', async () => {
     const server = await serve([]);
-    const { executor } = await harness({
+    const { executor } = await startExecutor({
       model: sdkModel(server),
-      extraConfig: { defaults: { promptBudget: 10 }, personas: {} },
+      layers: [{ defaults: { promptBudget: 10 }, personas: {} }],
     });
 
     const result = await executor.process('run the tests');

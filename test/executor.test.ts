@@ -4,145 +4,27 @@
  * against the local scripted server or the offline model. No assertion
  * depends on how long anything took.
  */
-import { cp, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { z } from 'zod';
-import type { LoopLimitsInit } from '../machines/loop.contracts.js';
-import { sequentialIds } from '../src/core/index.js';
-import {
-  type ChatModel,
-  createOfflineModel,
-  createOpenAiModel,
-  OFFLINE_DISCLAIMER,
-  type OpenAiServer,
-  type OpenAiServerScript,
-  startOpenAiServer,
-} from '../src/llm/index.js';
-import { createTransducer } from '../src/perception/index.js';
-import {
-  type ConfigFactory,
-  createConfigFactory,
-  createPromptCompiler,
-  loadAtoms,
-  loadConfigLayers,
-  SHIPPED_ATOMS_DIR,
-} from '../src/prompt/index.js';
+import { type ChatModel, createOfflineModel, OFFLINE_DISCLAIMER } from '../src/llm/index.js';
+import { createConfigFactory, loadConfigLayers } from '../src/prompt/index.js';
 import { loadShippedRules } from '../src/rules/index.js';
 import {
-  createExecutor,
   type ExecutionResult,
-  type Executor,
   type ExecutorEvent,
   executionResultSchema,
   mapLimited,
 } from '../src/session/executor/index.js';
-import { createVirtualStore, type VirtualStore } from '../src/store/index.js';
-
-const DEMO = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function demoWorkspace(): Promise<string> {
-  const root = await realpath(await mkdtemp(join(tmpdir(), 'nerdloop-executor-')));
-  await cp(DEMO, root, { recursive: true });
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
-  return root;
-}
-
-async function serve(script: OpenAiServerScript): Promise<OpenAiServer> {
-  const server = await startOpenAiServer({ script });
-  cleanups.push(() => server.close());
-  return server;
-}
-
-/** The real SDK adapter, without retries so a scripted fault is seen once. */
-const sdkModel = (server: OpenAiServer): ChatModel =>
-  createOpenAiModel({ baseURL: server.url, apiKey: 'test', maxRetries: 0 });
-
-type Harness = {
-  readonly executor: Executor;
-  readonly store: VirtualStore;
-  readonly events: ExecutorEvent[];
-  readonly root: string;
-};
-
-async function harness(options: {
-  model: ChatModel;
-  persona?: string;
-  root?: string;
-  limits?: LoopLimitsInit;
-  configFactory?: ConfigFactory;
-  clock?: SimulatedClock;
-}): Promise<Harness> {
-  const root = options.root ?? (await demoWorkspace());
-  const kernel = await loadShippedRules();
-  const store = await createVirtualStore({ root, persona: options.persona ?? 'coder' });
-  const { atoms } = await loadAtoms([SHIPPED_ATOMS_DIR]);
-  const executor = createExecutor({
-    kernel,
-    store,
-    model: options.model,
-    transducer: createTransducer({ ids: sequentialIds() }),
-    compiler: createPromptCompiler({ atoms }),
-    configFactory: options.configFactory ?? createConfigFactory(kernel, await loadConfigLayers()),
-    ids: sequentialIds(),
-    ...(options.limits ? { limits: options.limits } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
-  const events: ExecutorEvent[] = [];
-  const subscription = executor.events$.subscribe((event) => events.push(event));
-  cleanups.push(() => {
-    subscription.unsubscribe();
-    executor.close();
-    store.close();
-  });
-  return { executor, store, events, root };
-}
-
-const call = (name: string, args: unknown, id?: string) => ({
-  name,
-  arguments: JSON.stringify(args),
-  ...(id ? { id } : {}),
-});
-
-const wireRequestSchema = z.object({
-  messages: z.array(
-    z.object({
-      role: z.string(),
-      content: z.string().nullish(),
-      tool_call_id: z.string().optional(),
-    }),
-  ),
-  tools: z.array(z.object({ function: z.object({ name: z.string() }) })).optional(),
-});
-type WireRequest = z.infer<typeof wireRequestSchema>;
-type WireMessage = WireRequest['messages'][number];
-
-/** The server's `index`th request body, as the SDK sent it. */
-const sentRequest = (server: OpenAiServer, index: number): WireRequest =>
-  wireRequestSchema.parse(server.requests[index]?.body);
-
-const sentMessages = (server: OpenAiServer, index: number): WireMessage[] =>
-  sentRequest(server, index).messages;
+import { demoWorkspace, sdkModel, serve, startExecutor } from './support/loop-harness.js';
+import { eventually, isRunning, writeSleeper } from './support/processes.js';
+import { call, errorCode, sentMessages, sentRequest, toolMessages } from './support/wire.js';
 
 /** The `path` a read_file result names. */
 const readPath = (content: string | null | undefined): string =>
   z.object({ path: z.string() }).parse(JSON.parse(content ?? 'null')).path;
-
-/** The error code a failed tool result carries. */
-const errorCode = (content: string | null | undefined): string =>
-  z.object({ error: z.object({ code: z.string() }) }).parse(JSON.parse(content ?? 'null')).error
-    .code;
-
-const toolMessages = (messages: readonly WireMessage[]) =>
-  messages.filter((message) => message.role === 'tool');
 
 const stagesStarted = (events: readonly ExecutorEvent[]) =>
   new Set(events.flatMap((event) => (event.type === 'stage.started' ? [event.stage] : [])));
@@ -166,7 +48,7 @@ describe('Executor through the real openai SDK', () => {
       { toolCalls: [call('run_command', { command: 'npm test' }, 'call_test')] },
       { text: 'Fixed: tiers now start at their minimum quantity.' },
     ]);
-    const { executor, events, root } = await harness({ model: sdkModel(server) });
+    const { executor, events, root } = await startExecutor({ model: sdkModel(server) });
 
     const result = await executor.process('fix the volume discount boundary in src/pricing.js');
 
@@ -216,7 +98,7 @@ describe('Executor through the real openai SDK', () => {
       { toolCalls: paths.map((path, index) => call('read_file', { path }, `call_${index}`)) },
       { text: 'Read them all.' },
     ]);
-    const { executor, events } = await harness({ model: sdkModel(server) });
+    const { executor, events } = await startExecutor({ model: sdkModel(server) });
 
     const result = await executor.process('run the tests');
 
@@ -234,7 +116,7 @@ describe('Executor through the real openai SDK', () => {
       { toolCalls: [call('run_command', { command: 'rm -rf /' }, 'call_rm')] },
       { text: 'I will not do that.' },
     ]);
-    const { executor, events } = await harness({ model: sdkModel(server) });
+    const { executor, events } = await startExecutor({ model: sdkModel(server) });
 
     const result = await executor.process('run the tests');
 
@@ -250,7 +132,7 @@ describe('Executor through the real openai SDK', () => {
       { toolCalls: [{ id: 'call_bad', name: 'read_file', arguments: '{"path": ' }] },
       { text: 'Sorry.' },
     ]);
-    const { executor, events } = await harness({ model: sdkModel(server) });
+    const { executor, events } = await startExecutor({ model: sdkModel(server) });
 
     const result = await executor.process('run the tests');
 
@@ -265,7 +147,7 @@ describe('Executor through the real openai SDK', () => {
       { toolCalls: [call('write_file', { path: 'x.txt', content: 'x' }, 'call_write')] },
       { text: 'Understood.' },
     ]);
-    const { executor, events, root } = await harness({
+    const { executor, events, root } = await startExecutor({
       model: sdkModel(server),
       persona: 'reviewer',
     });
@@ -281,7 +163,7 @@ describe('Executor through the real openai SDK', () => {
 
   it('keeps the conversation across tasks', async () => {
     const server = await serve([{ text: 'First answer.' }, { text: 'Second answer.' }]);
-    const { executor } = await harness({ model: sdkModel(server) });
+    const { executor } = await startExecutor({ model: sdkModel(server) });
 
     await executor.process('run the tests');
     const second = await executor.process('review this project');
@@ -299,7 +181,7 @@ describe('Executor through the real openai SDK', () => {
 
   it('forwards no event once process has returned', async () => {
     const server = await serve([{ text: 'Done.' }]);
-    const { executor, store, events } = await harness({ model: sdkModel(server) });
+    const { executor, store, events } = await startExecutor({ model: sdkModel(server) });
 
     await executor.process('run the tests');
     const seen = events.length;
@@ -311,7 +193,7 @@ describe('Executor through the real openai SDK', () => {
 
 describe('Executor with the offline model', () => {
   it('reviews the demo workspace', async () => {
-    const { executor } = await harness({ model: createOfflineModel(), persona: 'reviewer' });
+    const { executor } = await startExecutor({ model: createOfflineModel(), persona: 'reviewer' });
 
     const result = await executor.process('review this project');
 
@@ -330,7 +212,7 @@ describe('limits', () => {
     const server = await serve((_request, index) => ({
       toolCalls: [call('read_file', { path: files[index % files.length] })],
     }));
-    const { executor } = await harness({ model: sdkModel(server), limits: { maxTurns: 2 } });
+    const { executor } = await startExecutor({ model: sdkModel(server), limits: { maxTurns: 2 } });
 
     const result = await executor.process('run the tests');
 
@@ -345,7 +227,7 @@ describe('limits', () => {
     const server = await serve(() => ({
       toolCalls: [call('read_file', { path: 'src/pricing.js' })],
     }));
-    const { executor } = await harness({ model: sdkModel(server) });
+    const { executor } = await startExecutor({ model: sdkModel(server) });
 
     const result = await executor.process('run the tests');
 
@@ -353,29 +235,10 @@ describe('limits', () => {
   });
 });
 
-/** Polls `check` until it holds, a bounded number of times. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      if (!(await check())) throw new Error(`still waiting for ${what}`);
-    },
-    { timeout: 20_000, interval: 20 },
-  );
-}
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return !(error instanceof Error && 'code' in error && error.code === 'ESRCH');
-  }
-};
-
 describe('cancellation', () => {
   it('aborts a model call: the HTTP request is hung up', async () => {
     const server = await serve([{ fault: 'stall' }]);
-    const { executor } = await harness({ model: sdkModel(server) });
+    const { executor } = await startExecutor({ model: sdkModel(server) });
     const controller = new AbortController();
 
     const running = executor.process('run the tests', { signal: controller.signal });
@@ -390,35 +253,22 @@ describe('cancellation', () => {
 
   it('aborts a running command: its process is killed', async () => {
     const root = await demoWorkspace();
-    await writeFile(
-      join(root, 'sleep.js'),
-      [
-        "import { writeFileSync } from 'node:fs';",
-        "writeFileSync('sleep.pid', String(process.pid));",
-        'setTimeout(() => {}, 60_000);',
-        '',
-      ].join('\n'),
-    );
+    const sleeper = await writeSleeper(root);
     const server = await serve([
-      { toolCalls: [call('run_command', { command: 'node sleep.js' })] },
+      { toolCalls: [call('run_command', { command: sleeper.command })] },
       { text: 'never reached' },
     ]);
-    const { executor } = await harness({ model: sdkModel(server), root });
+    const { executor } = await startExecutor({ model: sdkModel(server), root });
     const controller = new AbortController();
 
     const running = executor.process('run the tests', { signal: controller.signal });
-    const pidFile = join(root, 'sleep.pid');
-    let pid = 0;
-    await eventually(async () => {
-      pid = Number(await readFile(pidFile, 'utf8').catch(() => '0'));
-      return pid > 0;
-    }, 'the command to start');
-    expect(isAlive(pid)).toBe(true);
+    const pid = await sleeper.started();
+    expect(isRunning(pid)).toBe(true);
     controller.abort();
     const result: ExecutionResult = await running;
 
     expect(result).toMatchObject({ status: 'stopped', stoppedBy: 'cancelled' });
-    await eventually(() => !isAlive(pid), `process ${pid} to end`);
+    await eventually(() => !isRunning(pid), `process ${pid} to end`);
     expect(server.requests).toHaveLength(1);
   });
 });
@@ -427,7 +277,7 @@ describe('timeout', () => {
   it('aborts the model call when the run times out', async () => {
     const server = await serve([{ fault: 'stall' }]);
     const clock = new SimulatedClock();
-    const { executor } = await harness({
+    const { executor } = await startExecutor({
       model: sdkModel(server),
       clock,
       limits: { timeoutMs: 1_000 },
@@ -470,9 +320,9 @@ describe('stage failures', () => {
   it('names orient when no persona can be routed', async () => {
     // A factory over another kernel: it never sees this run's intent.
     const elsewhere = createConfigFactory(await loadShippedRules(), await loadConfigLayers());
-    const { executor } = await harness({
+    const { executor } = await startExecutor({
       model: createOfflineModel(),
-      configFactory: elsewhere,
+      wrapConfig: () => elsewhere,
     });
 
     const result = await executor.process('run the tests');
@@ -494,7 +344,7 @@ describe('stage failures', () => {
       }),
       stream: (request) => offline.stream(request),
     };
-    const { executor, events } = await harness({ model: broken });
+    const { executor, events } = await startExecutor({ model: broken });
 
     const result = await executor.process('run the tests');
 

@@ -7,11 +7,9 @@
  * Clock and ids are injected (a SimulatedClock that never moves, sequential
  * ids), so two runs over the same files are the same run, byte for byte.
  */
-import { cp, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { z } from 'zod';
 import { canonicalJsonText, sequentialIds } from '../src/core/index.js';
@@ -19,59 +17,20 @@ import {
   type ChatModel,
   type CompletionRequest,
   createOfflineModel,
-  createOpenAiModel,
   createScriptedModel,
   OFFLINE_DISCLAIMER,
-  type OpenAiServer,
   type OpenAiServerScript,
   startOpenAiServer,
 } from '../src/llm/index.js';
 import { readCassette, requestKey, withCassette } from '../src/llm/replay/index.js';
-import { createTransducer } from '../src/perception/index.js';
 import {
-  createConfigFactory,
-  createPromptCompiler,
-  loadAtoms,
-  loadConfigLayers,
-  SHIPPED_ATOMS_DIR,
-} from '../src/prompt/index.js';
-import { loadShippedRules } from '../src/rules/index.js';
-import {
-  createExecutor,
   type ExecutionResult,
   type ExecutorEvent,
   executionResultSchema,
 } from '../src/session/executor/index.js';
-import { createVirtualStore } from '../src/store/index.js';
-
-const DEMO = fileURLToPath(new URL('../examples/demo-workspace', import.meta.url));
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await realpath(await mkdtemp(join(tmpdir(), prefix)));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-async function demoWorkspace(): Promise<string> {
-  const root = await tempDir('nerdloop-loop-cassette-');
-  await cp(DEMO, root, { recursive: true });
-  return root;
-}
-
-async function serve(script: OpenAiServerScript): Promise<OpenAiServer> {
-  const server = await startOpenAiServer({ script });
-  cleanups.push(() => server.close());
-  return server;
-}
-
-/** The real SDK adapter, without retries so a server error is seen once. */
-const sdkModel = (server: OpenAiServer): ChatModel =>
-  createOpenAiModel({ baseURL: server.url, apiKey: 'test', maxRetries: 0 });
+import { afterTest, type Defer, suiteCleanups } from './support/cleanup.js';
+import { demoWorkspace, openExecutor, sdkModel, serve, tempDir } from './support/loop-harness.js';
+import { call } from './support/wire.js';
 
 /** Notes every request the Executor makes of `model`, whoever answers it. */
 function spied(model: ChatModel): { model: ChatModel; requests: CompletionRequest[] } {
@@ -110,27 +69,14 @@ async function runTask(options: {
   persona?: string;
 }): Promise<Run> {
   const clock = new SimulatedClock();
-  const kernel = await loadShippedRules();
-  const store = await createVirtualStore({
+  const spy = spied(options.model);
+  const { executor, events, close } = await openExecutor({
+    model: spy.model,
     root: options.root,
     persona: options.persona ?? 'coder',
+    store: { clock, ids: sequentialIds() },
     clock,
-    ids: sequentialIds(),
   });
-  const { atoms } = await loadAtoms([SHIPPED_ATOMS_DIR]);
-  const spy = spied(options.model);
-  const executor = createExecutor({
-    kernel,
-    store,
-    model: spy.model,
-    transducer: createTransducer({ ids: sequentialIds() }),
-    compiler: createPromptCompiler({ atoms }),
-    configFactory: createConfigFactory(kernel, await loadConfigLayers()),
-    clock,
-    ids: sequentialIds(),
-  });
-  const events: ExecutorEvent[] = [];
-  const subscription = executor.events$.subscribe((event) => events.push(event));
   try {
     const result = await executor.process(options.task);
     return {
@@ -140,9 +86,7 @@ async function runTask(options: {
       requests: spy.requests,
     };
   } finally {
-    subscription.unsubscribe();
-    executor.close();
-    store.close();
+    close();
   }
 }
 
@@ -174,8 +118,6 @@ const toolAnswers = (history: string): string[] =>
 const resultText = (result: ExecutionResult): string =>
   canonicalJsonText(executionResultSchema.parse(result));
 
-const call = (name: string, args: unknown) => ({ name, arguments: JSON.stringify(args) });
-
 const TASK = 'fix the volume discount boundary in src/pricing.js';
 const OLD_LINE = 'if (quantity > tier.minQuantity) return tier.rate;';
 const NEW_LINE = 'if (quantity >= tier.minQuantity) return tier.rate;';
@@ -199,11 +141,14 @@ const FIX_SCRIPT: OpenAiServerScript = [
 /** A live server that fails every call: replay must never reach it. */
 const refusingServer = () => serve(() => ({ fault: 'server_error' }));
 
-/** Records the fix task through the real SDK into `path`; the server is closed afterwards. */
-async function recordFix(path: string): Promise<Run & { root: string }> {
+/**
+ * Records the fix task through the real SDK into `path`; the server is closed
+ * afterwards, the workspace by `defer`.
+ */
+async function recordFix(path: string, defer: Defer = afterTest): Promise<Run & { root: string }> {
   const server = await startOpenAiServer({ script: FIX_SCRIPT });
   try {
-    const root = await demoWorkspace();
+    const root = await demoWorkspace(defer);
     const run = await runTask({
       model: withCassette(sdkModel(server), { mode: 'record', path }),
       root,
@@ -263,13 +208,12 @@ describe('a loop run recorded through the real SDK, then replayed', () => {
 
 describe('a request the cassette does not hold', () => {
   let path = '';
-  let dir = '';
   beforeAll(async () => {
-    dir = await realpath(await mkdtemp(join(tmpdir(), 'nerdloop-cassette-miss-')));
-    path = join(dir, 'fix.cassette.json');
-    await recordFix(path);
+    const { defer, release } = suiteCleanups();
+    path = join(await tempDir('nerdloop-cassette-miss-', defer), 'fix.cassette.json');
+    await recordFix(path, defer);
+    return release;
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('fails the run at callModel mid-run, naming the request, its key and the cassette', async () => {
     const root = await demoWorkspace();
