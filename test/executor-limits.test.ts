@@ -523,7 +523,7 @@ describe('a stage failure names its stage', () => {
 
     expect(result).toMatchObject({
       status: 'failed',
-      error: { stage: 'orient', message: expect.stringContaining('does not exist') },
+      error: { stage: 'orient', message: expect.stringContaining('listing .: no such file or directory') },
       persona: null,
       turns: 0,
     });

@@ -8,27 +8,27 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type FactInput, type Kernel, show, stringValue } from '../kernel/index.js';
-import { createWorkspace, listFilesTool } from '../store/index.js';
+import { createWorkspace, type Workspace, workspaceFiles } from '../store/index.js';
 
+/** The world facts of a workspace: a root to open, or a store's workspace already open. */
 export async function workspaceFacts(
-  root: string,
+  at: string | Workspace,
   options: { maxFiles?: number; signal?: AbortSignal } = {},
 ): Promise<FactInput[]> {
-  const workspace = await createWorkspace(root);
-  const listing = await listFilesTool.run(
-    { path: '.', maxEntries: options.maxFiles ?? 5_000 },
-    {
-      workspace,
+  const workspace = typeof at === 'string' ? await createWorkspace(at) : at;
+  const root = workspace.root;
+  const [listing, scripts] = await Promise.all([
+    workspaceFiles(workspace, {
+      maxFiles: options.maxFiles ?? 5_000,
       signal: options.signal ?? new AbortController().signal,
-      clock: { now: () => Date.now() },
-      // nerdloop looking at the workspace for itself, outside any agent's store: it only lists.
-      terms: { persona: 'nerdloop', mode: { sandbox: 'read-only', approval: 'never' } },
-    },
-  );
-  const files: FactInput[] = listing.entries
-    .filter((entry) => entry.type === 'file')
-    .map((entry) => ({ predicate: 'file_exists', args: [stringValue(entry.path)] }));
-  return [...files, ...(await packageScripts(root))];
+    }),
+    packageScripts(root),
+  ]);
+  const files: FactInput[] = listing.paths.map((path) => ({
+    predicate: 'file_exists',
+    args: [stringValue(path)],
+  }));
+  return [...files, ...scripts];
 }
 
 const packageJsonSchema = z.looseObject({

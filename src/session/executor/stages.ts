@@ -124,7 +124,7 @@ export function createStageActors(parts: StageParts, run: RunState) {
     // back the kernel (orientIntent), JIT compiles.
     orient: fromPromise<unknown, OrientInput>(async ({ input, signal }) => {
       const intent = intentSchema.parse(input.intent);
-      const world = await workspaceFacts(parts.store.workspace.root, { signal });
+      const world = await workspaceFacts(parts.store.workspace, { signal });
       const { config, context } = orientIntent(
         parts,
         intent,

@@ -47,6 +47,7 @@ export {
 } from './search.js';
 export { DISPLAY_CHARS, MAX_EXAMINED_CHARS } from './search-lines.js';
 export { ALWAYS_SKIPPED, comparePaths, SCAN_LIMIT } from './walk.js';
+export { type WorkspaceFiles, workspaceFiles } from './workspace-files.js';
 export {
   createWriteFileTool,
   type FileWriteToolOptions,
