@@ -523,7 +523,10 @@ describe('a stage failure names its stage', () => {
 
     expect(result).toMatchObject({
       status: 'failed',
-      error: { stage: 'orient', message: expect.stringContaining('listing .: no such file or directory') },
+      error: {
+        stage: 'orient',
+        message: expect.stringContaining('listing .: no such file or directory'),
+      },
       persona: null,
       turns: 0,
     });
