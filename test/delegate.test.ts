@@ -4,6 +4,9 @@
  * server plays every agent; each request is answered by the task it carries
  * (the first user message) and how many tool answers it already holds.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import type { RuntimeEvent } from '../src/events/index.js';
@@ -36,7 +39,7 @@ type Play = (task: string, answers: readonly string[]) => OpenAiServerScriptStep
 
 async function setup(
   play: Play,
-  options: Partial<Pick<LoopTaskOptions, 'maxDelegationDepth'>> & {
+  options: Partial<Pick<LoopTaskOptions, 'maxDelegationDepth' | 'rules'>> & {
     config?: ConfigFileInit;
   } = {},
 ): Promise<{ runtime: Runtime; server: OpenAiServer; events: RuntimeEvent[] }> {
@@ -55,6 +58,7 @@ async function setup(
       ...(options.maxDelegationDepth === undefined
         ? {}
         : { maxDelegationDepth: options.maxDelegationDepth }),
+      ...(options.rules ? { rules: options.rules } : {}),
     }),
   });
   afterTest(() => runtime.shutdown());
@@ -159,6 +163,43 @@ describe('a parent agent delegating', () => {
     expect(answer).toContain('/sandbox_read_only');
     const childCalls = server.requests.filter((request) => taskOf(request) === RUN_TESTS);
     expect(childCalls).toHaveLength(2);
+  });
+
+  it('a rule that vetoes the delegator holds for its sub-agent: a tester cannot get a coder to write src/', async () => {
+    const rules = join(await mkdtemp(join(tmpdir(), 'nerdloop-rules-')), 'local.mg');
+    afterTest(() => rm(dirname(rules), { recursive: true, force: true }));
+    await writeFile(
+      rules,
+      [
+        'writes_tests(Id) :- pending_action(Id, _, Target, _, _), path_segment(Target, "test").',
+        'denied(Id, /tester_outside_tests) :-',
+        '  action_persona(Id, /tester),',
+        '  pending_action(Id, Action, _, _, _),',
+        '  action_class(Action, /write),',
+        '  !writes_tests(Id).',
+        '',
+      ].join('\n'),
+    );
+    const { runtime, server } = await setup(
+      (task, answers) => {
+        if (task === RUN_TESTS)
+          return answers.length === 0
+            ? delegate({ task: FIX, persona: 'coder' })
+            : { text: `coder said: ${answers[0] ?? ''}` };
+        return answers.length === 0
+          ? { toolCalls: [call('write_file', { path: 'src/notes.js', content: 'x\n' })] }
+          : { text: `write: ${answers[0] ?? ''}` };
+      },
+      { rules: [rules] },
+    );
+
+    const outcome = await runAgent(runtime, 'tester-1', 'tester', RUN_TESTS);
+
+    const answer = outcome.status === 'completed' ? String(outcome.result) : '';
+    // The coder sub-agent ran, and its write was refused for the tester above it.
+    expect(server.requests.filter((request) => taskOf(request) === FIX)).toHaveLength(2);
+    expect(answer).toContain('/delegator_not_allowed');
+    expect(answer).toContain('/tester_outside_tests');
   });
 
   it('the per-call tool timeout does not cut a sub-agent’s task short', async () => {

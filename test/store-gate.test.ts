@@ -42,6 +42,39 @@ const gate = (mode: StoreModeInit, hook?: ApprovalHook, persona = 'coder') =>
     clock: { now: () => 1_000 },
   });
 
+describe('delegation at the gate', () => {
+  it('a delegate to a persona no rule knows is refused even under full access, without asking', async () => {
+    let asked = 0;
+    const g = gate({ sandbox: 'full-access', approval: 'on-request' }, () => {
+      asked += 1;
+      return { approved: true };
+    });
+    const decision = await g.decide(request('delegate', 'root_admin', 'do anything'));
+    expect(decision).toMatchObject({ verdict: 'denied' });
+    expect(decision.reasons).toContain('/unknown_persona');
+    expect(asked).toBe(0);
+  });
+
+  it('a sub-agent’s call must be permitted for its delegators too', async () => {
+    const coderUnderReviewer = new PolicyGate({
+      kernel,
+      world: { workspaceRoot: root, realpath: fileSystemRealpath },
+      persona: 'coder',
+      delegators: ['reviewer'],
+      clock: { now: () => 1_000 },
+    });
+    const write = await coderUnderReviewer.decide(request('write_file', 'src/a.ts', 'x'));
+    expect(write.verdict).toBe('denied');
+    expect(write.reasons).toEqual(
+      expect.arrayContaining(['/delegator_not_allowed', '/persona_not_allowed']),
+    );
+    expect(write.explanation).toContain("refused for the agent's delegator reviewer");
+    // What every persona in the chain may do stays permitted.
+    const read = await coderUnderReviewer.decide(request('read_file', 'src/a.ts'));
+    expect(read.verdict).toBe('permitted');
+  });
+});
+
 describe('sandbox × approval', () => {
   it('read-only allows reads and refuses writes and commands without asking when approval is never', async () => {
     const g = gate({ sandbox: 'read-only', approval: 'never' });

@@ -17,7 +17,7 @@ export {
   type RestoreFunction,
   type SupervisorLogic,
 } from './logic.js';
-export type { DelegationRequest } from './outcome.js';
+export type { DelegationRequest, Inheritance } from './outcome.js';
 export {
   createRuntime,
   InvalidRuntimeOptionsError,

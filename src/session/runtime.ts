@@ -25,9 +25,9 @@ import {
   type RuntimeEvent,
 } from '../events/index.js';
 import type { SnapshotStore } from '../snapshots/index.js';
-import type { StoreMode } from '../store/index.js';
+import { type CallTerms, tightenMode } from '../store/index.js';
 import { createSupervisorLogic, type SupervisorLogic } from './logic.js';
-import type { DelegationRequest, TaskOutcome } from './outcome.js';
+import type { DelegationRequest, Inheritance, TaskOutcome } from './outcome.js';
 import type { TaskFunction, TaskServices } from './task-runner.js';
 
 export type { TaskOutcome } from './outcome.js';
@@ -73,10 +73,8 @@ export class Runtime {
   readonly #clock: Clock;
   readonly #snapshots: SnapshotStore | undefined;
   readonly #actor: Actor<SupervisorLogic>;
-  /** Delegated agent path → the agent that delegated to it, while the delegated agent lives. */
-  readonly #delegatedBy = new Map<string, string>();
-  /** Delegated agent path → the mode its delegator's call was judged by. */
-  readonly #inheritedModes = new Map<string, StoreMode>();
+  /** Delegated agent path → who delegated to it and what it inherits, while the agent exists (restarts included). */
+  readonly #delegated = new Map<string, { by: string; inherited: Inheritance }>();
   /** Delegations made so far per agent path: names each sub-agent uniquely. */
   readonly #delegations = new Map<string, number>();
   /** Snapshot writes still in flight: shutdown waits for them. */
@@ -237,8 +235,8 @@ export class Runtime {
       },
       delegate: (request, { signal }) => this.#delegate(agentPath, request, signal),
       delegationDepth: this.#delegationDepth(agentPath),
-      ...(this.#inheritedModes.has(agentPath)
-        ? { inheritedMode: this.#inheritedModes.get(agentPath) }
+      ...(this.#delegated.has(agentPath)
+        ? { inherited: this.#delegated.get(agentPath)?.inherited }
         : {}),
     };
   }
@@ -266,11 +264,19 @@ export class Runtime {
         code: 'cancelled',
         message: `not started: ${describeUnknownError(signal.reason)}`,
       };
-    this.#delegatedBy.set(path, parentPath);
-    if (request.mode) this.#inheritedModes.set(path, request.mode);
+    this.#delegated.set(path, {
+      by: parentPath,
+      inherited: inherit(this.#delegated.get(parentPath)?.inherited, request.judgedAs),
+    });
     const stopChild = () => {
-      if (!this.#stopped)
-        this.stop(path, `${parentPath} cancelled: ${describeUnknownError(signal.reason)}`);
+      // A listener that throws would be an uncaught exception: the sub-agent
+      // (or its whole supervisor) may already be gone, and then it is stopped.
+      try {
+        if (!this.#stopped)
+          this.stop(path, `${parentPath} cancelled: ${describeUnknownError(signal.reason)}`);
+      } catch (error) {
+        if (!(error instanceof UnknownAgentError)) throw error;
+      }
     };
     signal.addEventListener('abort', stopChild, { once: true });
     try {
@@ -284,38 +290,51 @@ export class Runtime {
         },
         { under: supervisor },
       );
-    } catch (error) {
-      this.#delegatedBy.delete(path);
-      this.#inheritedModes.delete(path);
-      throw error;
     } finally {
       signal.removeEventListener('abort', stopChild);
+      // A refused spawn leaves no agent; a persistent one lives on.
+      this.#forgetIfGone(path);
     }
+  }
+
+  /**
+   * Drops a delegation record once its agent is gone for good: a moment after
+   * its exit (its last state change is reported after it and must still name
+   * the delegator), and not while its supervisor still holds it (a restart).
+   */
+  #forgetIfGone(path: string): void {
+    queueMicrotask(() => {
+      if (!this.#delegated.has(path)) return;
+      const [supervisor, id] = splitPath(path);
+      let held = false;
+      try {
+        held = !this.#stopped && this.#hasChild(supervisor, id);
+      } catch (error) {
+        // The supervisor itself is gone, and the agent with it.
+        if (!(error instanceof UnknownAgentError)) throw error;
+      }
+      if (!held) this.#delegated.delete(path);
+    });
   }
 
   #delegationDepth(path: string): number {
     let depth = 0;
-    for (let at = this.#delegatedBy.get(path); at !== undefined; at = this.#delegatedBy.get(at))
+    for (let at = this.#delegated.get(path)?.by; at !== undefined; at = this.#delegated.get(at)?.by)
       depth += 1;
     return depth;
   }
 
   /** A delegated agent's events name its delegator as parent, one level below it. */
   #relink(event: RuntimeEvent): RuntimeEvent {
-    const delegator = this.#delegatedBy.get(event.agentId);
+    const delegator = this.#delegated.get(event.agentId)?.by;
     if (delegator === undefined) return event;
-    // The agent's last state change is reported after its exit: forget it a
-    // moment later, so that one still names the delegator.
     if (event.type === 'agent.exited' || event.type === 'agent.killed')
-      queueMicrotask(() => {
-        this.#delegatedBy.delete(event.agentId);
-        this.#inheritedModes.delete(event.agentId);
-      });
+      this.#forgetIfGone(event.agentId);
     return { ...event, parentId: delegator, depth: this.#depthOf(delegator) + 1 };
   }
 
   #depthOf(path: string): number {
-    const delegator = this.#delegatedBy.get(path);
+    const delegator = this.#delegated.get(path)?.by;
     return delegator === undefined ? path.split('/').length - 1 : this.#depthOf(delegator) + 1;
   }
 
@@ -523,4 +542,16 @@ function splitPath(path: string): [string, string] {
   if (cut <= 0)
     throw new UnknownAgentError(`"${path}" is not a child path (expected parent/child)`);
   return [path.slice(0, cut), path.slice(cut + 1)];
+}
+
+/** What a sub-agent inherits: its delegator's inheritance narrowed by the delegating call's terms. */
+function inherit(above: Inheritance | undefined, judgedAs: CallTerms | undefined): Inheritance {
+  const personas = [...(above?.personas ?? []), ...(judgedAs ? [judgedAs.persona] : [])];
+  const mode =
+    judgedAs === undefined
+      ? above?.mode
+      : above?.mode === undefined
+        ? judgedAs.mode
+        : tightenMode(above.mode, judgedAs.mode);
+  return mode === undefined ? { personas } : { mode, personas };
 }

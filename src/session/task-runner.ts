@@ -15,8 +15,7 @@ import {
 } from '../../machines/contracts.js';
 import { describeUnknownError, NerdloopError } from '../core/index.js';
 import type { AgentActivity } from '../events/index.js';
-import type { StoreMode } from '../store/index.js';
-import type { DelegationRequest, TaskOutcome } from './outcome.js';
+import type { DelegationRequest, Inheritance, TaskOutcome } from './outcome.js';
 
 export type TaskOutputInit = {
   result: unknown;
@@ -40,8 +39,8 @@ export type TaskServices = {
   delegate(request: DelegationRequest, options: { signal: AbortSignal }): Promise<TaskOutcome>;
   /** How many delegations deep this agent is: 0 for an agent the application spawned. */
   readonly delegationDepth: number;
-  /** For a sub-agent: the mode its delegator's call was judged by, which its own may not exceed. */
-  readonly inheritedMode?: StoreMode;
+  /** For a sub-agent: what the agents above it allow, which it may not exceed. */
+  readonly inherited?: Inheritance;
 };
 
 export type TaskContext = TaskServices & { signal: AbortSignal };

@@ -21,6 +21,8 @@ export type VirtualStoreOptions = {
   /** Sandbox × approval; default `workspace-write` × `never`. */
   readonly mode?: StoreModeInit;
   readonly onApprovalRequest?: ApprovalHook;
+  /** A sub-agent's delegators' personas: every call must be permitted for them too (PolicyGateOptions.delegators). */
+  readonly delegators?: readonly string[];
   /** The policy kernel; default: the shipped rules (`loadShippedRules()`). */
   readonly kernel?: Kernel;
   /** Replaces the default tools (file tools and run_command). */
@@ -48,6 +50,7 @@ export async function createVirtualStore(options: VirtualStoreOptions): Promise<
     persona: options.persona,
     ...(options.mode ? { mode: options.mode } : {}),
     ...(options.onApprovalRequest ? { onApprovalRequest: options.onApprovalRequest } : {}),
+    ...(options.delegators ? { delegators: options.delegators } : {}),
     clock,
   });
   return new VirtualStore({

@@ -45,6 +45,7 @@ export {
 export * from './sandbox/index.js';
 export type {
   AnyStoreTool,
+  CallTerms,
   ResolvedPath,
   StoreTool,
   ToolContext,

@@ -85,7 +85,7 @@ export function createDelegateTool(
         {
           persona: chosen,
           task: { id: options.nextTaskId(), prompt: args.task },
-          mode: terms.mode,
+          judgedAs: terms,
         },
         { signal },
       );

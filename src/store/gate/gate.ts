@@ -22,6 +22,33 @@ import {
 } from './modes.js';
 import { checkPersona } from './persona.js';
 
+type Verdict = ReturnType<typeof decide>;
+
+/**
+ * The call's own verdict narrowed by its delegators': permitted only when
+ * every one permits it, with each refusing delegator's reasons and proofs
+ * added, and `/delegator_not_allowed` saying where they came from.
+ */
+function withDelegators(
+  own: Verdict,
+  delegators: ReadonlyArray<{ delegator: string; verdict: Verdict }>,
+): Verdict & { refusedFor?: readonly string[] } {
+  const refusing = delegators.filter(({ verdict }) => !verdict.permitted);
+  if (refusing.length === 0) return own;
+  const reasons = new Set([...own.reasons, '/delegator_not_allowed']);
+  for (const { verdict } of refusing) for (const reason of verdict.reasons) reasons.add(reason);
+  return {
+    refusedFor: refusing.map(({ delegator }) => delegator),
+    permitted: false,
+    reasons: [...reasons].sort(),
+    dangers: [...new Set([...own.dangers, ...refusing.flatMap(({ verdict }) => verdict.dangers)])],
+    proofs: [
+      ...(own.permitted ? [] : (own.proofs ?? [])),
+      ...refusing.flatMap(({ verdict }) => verdict.proofs ?? []),
+    ],
+  };
+}
+
 export class InvalidStoreModeError extends NerdloopError {
   readonly code = 'store_invalid_mode';
 }
@@ -56,6 +83,13 @@ export type PolicyGateOptions = {
   readonly mode?: StoreModeInit;
   readonly onApprovalRequest?: ApprovalHook;
   readonly clock: Pick<Clock, 'now'>;
+  /**
+   * The personas of the agents that delegated to this one, nearest last. Each
+   * call must be permitted for every one of them too: a sub-agent may not do
+   * what an agent above it may not (a rule that vetoes one persona holds for
+   * the work it hands on).
+   */
+  readonly delegators?: readonly string[];
 };
 
 export class PolicyGate {
@@ -109,25 +143,36 @@ export class PolicyGate {
     const kind = this.#classify(request.action.action);
     // The constitution always runs: an approval may lift the sandbox's limit,
     // never a hard reason the rules found.
-    const verdict = decide(
-      this.#options.kernel,
-      {
-        id: request.callId,
-        action: request.action.action,
-        target: request.action.target,
-        payload: request.action.payload,
-        time: Math.floor(this.#options.clock.now()),
-        persona,
-      },
-      this.#options.world,
-      { explain: true },
+    const judge = (as: string) =>
+      decide(
+        this.#options.kernel,
+        {
+          id: request.callId,
+          action: request.action.action,
+          target: request.action.target,
+          payload: request.action.payload,
+          time: Math.floor(this.#options.clock.now()),
+          persona: as,
+        },
+        this.#options.world,
+        { explain: true },
+      );
+    const verdict = withDelegators(
+      judge(persona),
+      (this.#options.delegators ?? [])
+        .filter((delegator) => delegator !== persona)
+        .map((delegator) => ({ delegator, verdict: judge(delegator) })),
     );
-    const explanation =
+    const rendered =
       verdict.proofs && verdict.proofs.length > 0
         ? renderProofs(verdict.proofs)
         : verdict.permitted
           ? 'permitted'
           : `no rule permits ${request.action.action} ${JSON.stringify(request.action.target)}`;
+    // The proofs say what was refused; only this says for whom.
+    const explanation = verdict.refusedFor
+      ? `refused for the agent's delegator ${verdict.refusedFor.join(', ')} (a sub-agent may not do what an agent above it may not):\n${rendered}`
+      : rendered;
     const reasons = verdict.permitted ? [] : [...verdict.reasons];
     const hard = reasons.some((reason) => HARD_REASONS.has(reason));
     if (hard) return { verdict: 'denied', reasons, explanation };

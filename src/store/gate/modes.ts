@@ -74,6 +74,8 @@ export const HARD_REASONS: ReadonlySet<string> = new Set([
   '/sensitive_path',
   // A user's own veto (`forbidden(Id) :- …`) is meant to hold whatever the mode.
   '/forbidden',
+  // A sub-agent with a persona no rule knows would have no role to be judged by.
+  '/unknown_persona',
 ]);
 
 /** Whether the sandbox mode alone allows an action class. */
