@@ -84,12 +84,12 @@ export class VirtualStore {
     this.#tools = tools;
   }
 
-  /** The tools as the model sees them (sent as JSON Schema through the LLM port). */
   /** Whether the tool bounds its own running time, so a per-call timeout must not cut it short. */
   selfTimed(name: string): boolean {
     return this.#tools.get(name)?.selfTimed === true;
   }
 
+  /** The tools as the model sees them (sent as JSON Schema through the LLM port). */
   definitions(): ToolDefinition[] {
     return [...this.#tools.values()].map((tool) => ({
       name: tool.name,

@@ -81,8 +81,6 @@ export class StoreIoError extends NerdloopError {
   readonly code = 'store_io_error';
 }
 
-/** The errno code of a Node file-system error, if it is one. */
-
 /**
  * Turns whatever an fs call threw into a typed error; errors that already are
  * NerdloopErrors (the workspace's refusals, ours) pass through unchanged.
