@@ -11,6 +11,7 @@ import { createTerminalApproval } from '../src/cli/approval.js';
 import { runTask } from '../src/cli/index.js';
 import type { OpenAiServer } from '../src/llm/index.js';
 import type { ApprovalRequest } from '../src/store/index.js';
+import { afterTest } from './support/cleanup.js';
 import { demoWorkspace, sdkEnv, serve } from './support/loop-harness.js';
 import { call, toolAnswers } from './support/wire.js';
 
@@ -29,46 +30,112 @@ function terminal() {
   output.on('data', (chunk) => {
     shown += String(chunk);
   });
-  return { input, output, shown: () => shown };
+  const approval = createTerminalApproval({ input, output });
+  afterTest(() => approval.close());
+  return {
+    input,
+    ask: approval.ask,
+    close: approval.close,
+    shown: () => shown,
+    /** Waits until the terminal shows `text`, as the person would before typing. */
+    sees: (text: string) => vi.waitFor(() => expect(shown).toContain(text)),
+  };
 }
 
 describe('the terminal question', () => {
   it('approves on y, refuses on anything else, and shows the call and why', async () => {
     const io = terminal();
-    const ask = createTerminalApproval(io);
 
-    const yes = ask(request('write_file'));
+    const yes = io.ask(request('write_file'));
+    await io.sees('allow write_file {"path":"NOTES.md"}? (/sandbox_read_only) [y/N]');
     io.input.write('y\n');
     expect(await yes).toMatchObject({ approved: true });
-    const no = ask(request('write_file'));
+    const no = io.ask(request('run_command'));
+    await io.sees('allow run_command');
     io.input.write('sure\n');
     expect(await no).toMatchObject({ approved: false });
-    expect(io.shown()).toContain(
-      'allow write_file {"path":"NOTES.md"}? (/sandbox_read_only) [y/N]',
-    );
   });
 
   it('asks one question at a time', async () => {
     const io = terminal();
-    const ask = createTerminalApproval(io);
 
-    const first = ask(request('write_file'));
-    const second = ask(request('run_command'));
-    await vi.waitFor(() => expect(io.shown()).toContain('allow write_file'));
+    const first = io.ask(request('write_file'));
+    const second = io.ask(request('run_command'));
+    await io.sees('allow write_file');
     expect(io.shown()).not.toContain('allow run_command');
     io.input.write('y\n');
     expect(await first).toMatchObject({ approved: true });
-    await vi.waitFor(() => expect(io.shown()).toContain('allow run_command'));
+    await io.sees('allow run_command');
     io.input.write('n\n');
     expect(await second).toMatchObject({ approved: false });
   });
 
-  it('a run cancelled while asking is a refusal', async () => {
+  it('a run cancelled before its question is shown is a refusal, and nothing is shown', async () => {
     const io = terminal();
     const controller = new AbortController();
-    const answer = createTerminalApproval(io)(request('write_file', controller.signal));
+    const answer = io.ask(request('write_file', controller.signal));
     controller.abort();
     expect(await answer).toMatchObject({ approved: false, note: 'no answer' });
+    expect(io.shown()).toBe('');
+  });
+
+  it('a question withdrawn while shown says so, and a late "y" does not approve the next question', async () => {
+    const io = terminal();
+    const controller = new AbortController();
+
+    const withdrawn = io.ask(request('write_file', controller.signal));
+    await io.sees('allow write_file');
+    controller.abort('interrupted');
+    expect(await withdrawn).toMatchObject({ approved: false, note: 'no answer' });
+    expect(io.shown()).toContain('withdrawn');
+    // The person answers the question they saw, too late: no question is open.
+    io.input.write('y\n');
+    // Read off the input (and dropped) before the next question is asked.
+    await vi.waitFor(() => expect(io.input.readableLength).toBe(0));
+    const next = io.ask({ ...request('run_command'), args: { command: 'rm -r build' } });
+    await io.sees('allow run_command {"command":"rm -r build"}');
+    io.input.write('n\n');
+    expect(await next).toMatchObject({ approved: false });
+  });
+
+  it('a line typed while no question is open answers nothing', async () => {
+    const io = terminal();
+    io.input.write('yes\n');
+    await vi.waitFor(() => expect(io.input.readableLength).toBe(0));
+
+    const asked = io.ask(request('write_file'));
+    await io.sees('allow write_file');
+    io.input.write('no\n');
+    expect(await asked).toMatchObject({ approved: false });
+  });
+
+  it('when the input ends (Ctrl-D), the open question and every later one are refused', async () => {
+    const io = terminal();
+
+    const open = io.ask(request('write_file'));
+    await io.sees('allow write_file');
+    io.input.end();
+
+    expect(await open).toMatchObject({ approved: false, note: 'no answer: the input is closed' });
+    expect(io.shown()).toContain('no more input');
+    expect(await io.ask(request('run_command'))).toMatchObject({
+      approved: false,
+      note: 'no answer: the input is closed',
+    });
+    expect(io.shown()).not.toContain('allow run_command');
+  });
+
+  it('close() refuses the open question and every later one', async () => {
+    const io = terminal();
+
+    const open = io.ask(request('write_file'));
+    await io.sees('allow write_file');
+    io.close();
+
+    expect(await open).toMatchObject({ approved: false });
+    expect(await io.ask(request('run_command'))).toMatchObject({ approved: false });
+    // The input is no longer read: it would keep the process alive.
+    expect(io.input.isPaused()).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * `nerdloop run`: the main job, offline, on copies of the demo workspace —
- * the real loop, the real store and rules, the offline model.
+ * `nerdloop run`: the main job on copies of the demo workspace — the real
+ * loop, the real store and rules, the offline model or the real SDK against
+ * the local scripted server.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -8,10 +9,23 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
-import { runTask } from '../src/cli/index.js';
+import { RunInterruptedError } from '../src/cli/errors.js';
+import { exitCodeOf, runTask } from '../src/cli/index.js';
 import { runCli } from './support/cli.js';
 import { demoWorkspace, sdkEnv, serve } from './support/loop-harness.js';
-import { call, taskOf, toolAnswers } from './support/wire.js';
+import { eventually } from './support/processes.js';
+import { call, errorCode, taskOf, toolAnswers } from './support/wire.js';
+
+/** Whether a server can listen on `port` of 127.0.0.1 now (nothing else holds it). */
+async function canListen(port: number): Promise<boolean> {
+  const server = createServer();
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (listening) await new Promise((resolve) => server.close(resolve));
+  return listening;
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -162,19 +176,119 @@ describe('nerdloop run', () => {
     expect(out).toMatch(/ {2}\[task\.1\] ✓ answered/);
   });
 
-  it('read-only mode leaves the workspace untouched, and a missing workspace exits 2', async () => {
+  it('read-only mode refuses the model its write and leaves the workspace untouched, and a missing workspace exits 2', async () => {
+    const server = await serve((request) => {
+      const [answer] = toolAnswers(request);
+      return answer === undefined
+        ? { toolCalls: [call('write_file', { path: 'src/pricing.js', content: 'overwritten\n' })] }
+        : { text: `write result: ${answer}` };
+    });
     const before = await readFile(join(workspace, 'src', 'pricing.js'), 'utf8');
-    await runTask(
+
+    // A fix routes to a coder, who may write under the default workspace-write.
+    const result = await runTask(
       'fix the tier bug in src/pricing.js',
       { workspace, mode: 'read-only' },
       () => {},
-      {
-        env: {},
-      },
+      { env: sdkEnv(server) },
     );
+
+    expect(result).toMatchObject({ status: 'done', persona: 'coder' });
+    const [answer] = toolAnswers(server.requests[1] ?? expect.fail('the model was not told'));
+    expect(errorCode(answer)).toBe('store_denied');
+    expect(answer).toContain('/sandbox_read_only');
     expect(await readFile(join(workspace, 'src', 'pricing.js'), 'utf8')).toBe(before);
     const { exitCode, stderr } = await runCli(['run', 'x', '--workspace', join(workspace, 'nope')]);
     expect(exitCode).toBe(2);
     expect(stderr).toMatch(/not a directory/);
+  });
+});
+
+describe('nerdloop run, interrupted before its agent is spawned', () => {
+  /** A model that would write if it were ever asked. */
+  const eagerModel = () =>
+    serve(() => ({
+      toolCalls: [call('write_file', { path: 'src/pricing.js', content: 'overwritten\n' })],
+    }));
+
+  it('an interrupt that came before the call: nothing runs, and the CLI would exit 130', async () => {
+    const server = await eagerModel();
+    const controller = new AbortController();
+    controller.abort('interrupted (Ctrl-C)');
+    const lines: string[] = [];
+
+    const error = await runTask(
+      'fix the tier bug in src/pricing.js',
+      { workspace },
+      (text) => lines.push(text),
+      { env: sdkEnv(server), signal: controller.signal },
+    ).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(RunInterruptedError);
+    expect(error).toMatchObject({ code: 'run_interrupted' });
+    expect(exitCodeOf(error as RunInterruptedError)).toBe(130);
+    expect(server.requests).toHaveLength(0);
+    expect(lines).toEqual([]);
+  });
+
+  it('an interrupt during setup (here while the inspection pages open): nothing runs, and every server started is closed', async () => {
+    const server = await eagerModel();
+    const controller = new AbortController();
+    const statelyPort = await freePort();
+    let pageUrl = '';
+    const before = await readFile(join(workspace, 'src', 'pricing.js'), 'utf8');
+
+    const running = runTask(
+      'fix the tier bug in src/pricing.js',
+      { workspace, inspect: true },
+      () => {},
+      {
+        env: sdkEnv(server),
+        signal: controller.signal,
+        statelyPort,
+        onInspection: (inspection) => {
+          pageUrl = inspection.pageUrl;
+          controller.abort('interrupted (Ctrl-C)');
+        },
+      },
+    );
+
+    await expect(running).rejects.toBeInstanceOf(RunInterruptedError);
+    expect(server.requests).toHaveLength(0);
+    expect(await readFile(join(workspace, 'src', 'pricing.js'), 'utf8')).toBe(before);
+    expect(pageUrl).not.toBe('');
+    await expect(fetch(pageUrl)).rejects.toThrow();
+    await eventually(
+      () => canListen(statelyPort),
+      `the Stately bridge to free port ${statelyPort}`,
+    );
+  });
+
+  it('a failure while the inspection pages open closes them, the bridge and the runtime', async () => {
+    const server = await eagerModel();
+    const statelyPort = await freePort();
+    let pageUrl = '';
+
+    const running = runTask(
+      'fix the tier bug in src/pricing.js',
+      { workspace, inspect: true },
+      () => {},
+      {
+        env: sdkEnv(server),
+        statelyPort,
+        onInspection: (inspection) => {
+          pageUrl = inspection.pageUrl;
+          throw new Error('the caller could not show the addresses');
+        },
+      },
+    );
+
+    await expect(running).rejects.toThrow('the caller could not show the addresses');
+    expect(server.requests).toHaveLength(0);
+    await expect(fetch(pageUrl)).rejects.toThrow();
+    await eventually(
+      () => canListen(statelyPort),
+      `the Stately bridge to free port ${statelyPort}`,
+    );
   });
 });

@@ -53,3 +53,12 @@ export class RunNotStartedError extends CliError {
   readonly code = 'run_not_started';
   readonly exitCode = ExitCode.failed;
 }
+
+/**
+ * `nerdloop run` was interrupted (Ctrl-C) before its agent was spawned: the
+ * task never ran, so there is no result to print.
+ */
+export class RunInterruptedError extends CliError {
+  readonly code = 'run_interrupted';
+  readonly exitCode = ExitCode.interrupted;
+}

@@ -1,20 +1,24 @@
 import { Option } from 'commander';
+import type { Observable, Subscription } from 'rxjs';
+import { describeUnknownError } from '../core/index.js';
 import type { RuntimeEvent } from '../events/index.js';
-import { startInspectPage } from '../inspect-page/index.js';
-import { createModelFromEnv } from '../llm/index.js';
+import { type InspectPage, startInspectPage } from '../inspect-page/index.js';
+import { createModelFromEnv, type ModelSelection } from '../llm/index.js';
 import { createTransducer } from '../perception/index.js';
 import {
+  createIntentSpawner,
   createLoopTaskFunction,
   createRuntime,
   type ExecutionResult,
-  spawnForIntent,
+  type Runtime,
+  type TaskOutcome,
 } from '../session/index.js';
 import { createLiveInspector, defaultManifestPath, loadManifest } from '../stately/index.js';
 import type { ApprovalHook, ApprovalPolicy, SandboxMode } from '../store/index.js';
 import { createTerminalApproval } from './approval.js';
 import { NerdloopCommand, outputOf, runCommand } from './command.js';
-import { ExitCode, RunNotStartedError } from './errors.js';
-import { loadWorkspaceSetup } from './orient.js';
+import { ExitCode, RunInterruptedError, RunNotStartedError } from './errors.js';
+import { loadWorkspaceSetup, type WorkspaceSetup } from './orient.js';
 
 export type RunFlags = {
   workspace: string;
@@ -35,7 +39,10 @@ export type RunInspection = {
 
 export type RunOptions = {
   env?: Record<string, string | undefined>;
-  /** Aborting it stops the agent: its model call, tools and sub-agents. */
+  /**
+   * Aborting it stops the agent: its model call, tools and sub-agents. Aborted
+   * before the agent is spawned, the task never runs (RunInterruptedError).
+   */
   signal?: AbortSignal;
   /** The Stately bridge's port; default: the manifest's (`stately.config.json`). */
   statelyPort?: number;
@@ -82,13 +89,15 @@ export function runTaskCommand(): NerdloopCommand {
         const interrupt = new AbortController();
         const onSigint = () => interrupt.abort('interrupted (Ctrl-C)');
         process.once('SIGINT', onSigint);
+        // Only a person at a terminal can answer; piped input is not someone asking.
+        const approval =
+          flags.approval === 'on-request' && process.stdin.isTTY
+            ? createTerminalApproval({ input: process.stdin, output: process.stderr })
+            : null;
         try {
           const result = await runTask(task, flags, (line) => output.out(line), {
             signal: interrupt.signal,
-            // Only a person at a terminal can answer; piped input is not someone asking.
-            ...(process.stdin.isTTY
-              ? { ask: createTerminalApproval({ input: process.stdin, output: process.stderr }) }
-              : {}),
+            ...(approval ? { ask: approval.ask } : {}),
             onInspection: ({ pageUrl, statelyUrl }) =>
               output.err(
                 `inspect: ${pageUrl} (live page, offline)  ${statelyUrl} (Stately inspector bridge; it needs a network to draw)\n`,
@@ -103,9 +112,16 @@ export function runTaskCommand(): NerdloopCommand {
             },
           });
           if (result.status !== 'done') {
-            command.error('', { exitCode: ExitCode.failed, code: 'nerdloop.run_not_done' });
+            // A run Ctrl-C ended exits as any interrupted command does.
+            const interrupted = interrupt.signal.aborted;
+            command.error('', {
+              exitCode: interrupted ? ExitCode.interrupted : ExitCode.failed,
+              code: interrupted ? 'nerdloop.run_interrupted' : 'nerdloop.run_not_done',
+            });
           }
         } finally {
+          // The reader on stdin would keep the process alive after the run.
+          approval?.close();
           process.off('SIGINT', onSigint);
         }
       });
@@ -116,6 +132,12 @@ export function runTaskCommand(): NerdloopCommand {
  * Runs one task in a supervised agent of a fresh runtime, and writes progress
  * lines (or the runtime's events as JSON lines) to `write`. Sub-agents the
  * agent delegates to appear indented under it.
+ *
+ * Aborting `options.signal` before the agent is spawned (while the workspace,
+ * the inspector or the rules load) ends the call with a RunInterruptedError,
+ * and the task never runs; aborting it afterwards stops the agent, and the
+ * run resolves `stopped` (`cancelled`). Whatever was started (the runtime,
+ * the inspection page, the Stately bridge) is closed on every path.
  */
 export async function runTask(
   task: string,
@@ -123,71 +145,66 @@ export async function runTask(
   write: (text: string) => void,
   options: RunOptions = {},
 ): Promise<ExecutionResult> {
+  const { signal } = options;
+  // Setup awaits; an abort during one is seen when it returns, before anything runs.
+  const notInterrupted = () => {
+    if (signal?.aborted)
+      throw new RunInterruptedError(
+        `the task was not started: ${describeUnknownError(signal.reason)}`,
+      );
+  };
+  notInterrupted();
   const setup = await loadWorkspaceSetup(flags.workspace);
   const env = options.env ?? process.env;
   const chosen = createModelFromEnv({
     env: flags.model ? { ...env, NERDLOOP_MODEL: flags.model } : env,
   });
-  const inspector = flags.inspect
+  const manifest = flags.inspect ? await loadManifest(defaultManifestPath()) : null;
+  notInterrupted();
+  const inspector = manifest
     ? await createLiveInspector({
-        ...(await loadManifest(defaultManifestPath())).inspector,
+        ...manifest.inspector,
         ...(options.statelyPort !== undefined ? { port: options.statelyPort } : {}),
         autoOpen: false,
       })
     : null;
-  const results = new Map<string, ExecutionResult>();
-  const runtime = createRuntime({
-    runTask: createLoopTaskFunction({
-      workspace: setup.workspace,
-      model: chosen.model,
-      atoms: setup.atoms,
-      configLayers: setup.configLayers,
-      rules: setup.rules,
-      // Each persona's config can only tighten this: a reviewer stays read-only.
-      mode: { sandbox: flags.mode ?? 'workspace-write', approval: flags.approval ?? 'never' },
-      ...(flags.approval === 'on-request' && options.ask ? { onApprovalRequest: options.ask } : {}),
-      ...(inspector ? { inspect: [inspector.inspect] } : {}),
-      onExecution: (agentPath, result) => results.set(agentPath, result),
-    }),
-    ...(inspector ? { inspect: [inspector.inspect] } : {}),
-  });
-  const page = inspector ? await startInspectPage(runtime.events$) : null;
-  const inspection: RunInspection | null =
-    inspector && page ? { pageUrl: page.url, statelyUrl: inspector.url } : null;
-  if (inspection) options.onInspection?.(inspection);
-  const topPath = `${runtime.rootId}/${TOP_AGENT}`;
-  const started = Date.now();
-  const show = (text: string) =>
-    write(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s  ${text}\n`);
-  if (flags.json)
-    write(
-      `${JSON.stringify({ type: 'run.started', task, model: chosen.source, reason: chosen.reason })}\n`,
-    );
-  else show(`model: ${chosen.source} (${chosen.reason})`);
-  const subscription = runtime.events$.subscribe((event) => {
-    if (flags.json) write(`${JSON.stringify(event)}\n`);
-    else {
-      const line = describeEvent(event, topPath);
-      if (line) show(line);
-    }
-  });
-  const stop = () => runtime.stop(topPath, 'interrupted');
-  options.signal?.addEventListener('abort', stop, { once: true });
+  let page: InspectPage | null = null;
   try {
-    let outcome: Awaited<ReturnType<typeof spawnForIntent>>;
+    const results = new Map<string, ExecutionResult>();
+    const runtime = createRuntime({
+      runTask: createLoopTaskFunction({
+        workspace: setup.workspace,
+        model: chosen.model,
+        atoms: setup.atoms,
+        configLayers: setup.configLayers,
+        rules: setup.rules,
+        // Each persona's config can only tighten this: a reviewer stays read-only.
+        mode: { sandbox: flags.mode ?? 'workspace-write', approval: flags.approval ?? 'never' },
+        ...(flags.approval === 'on-request' && options.ask
+          ? { onApprovalRequest: options.ask }
+          : {}),
+        ...(inspector ? { inspect: [inspector.inspect] } : {}),
+        onExecution: (agentPath, result) => results.set(agentPath, result),
+      }),
+      ...(inspector ? { inspect: [inspector.inspect] } : {}),
+    });
+    const topPath = `${runtime.rootId}/${TOP_AGENT}`;
+    let outcome: TaskOutcome;
+    let inspection: RunInspection | null = null;
+    let reporting: Subscription | undefined;
     try {
-      const intent = createTransducer().transduceSync(task);
-      outcome = await spawnForIntent(
-        runtime,
-        intent,
-        { id: 'task-1', prompt: task },
-        { id: TOP_AGENT, rules: setup.rules, configLayers: setup.configLayers },
-      );
+      if (inspector) {
+        page = await startInspectPage(runtime.events$);
+        inspection = { pageUrl: page.url, statelyUrl: inspector.url };
+        options.onInspection?.(inspection);
+      }
+      reporting = report(runtime.events$, task, flags, write, chosen, topPath);
+      outcome = await runAgent(runtime, task, setup, topPath, notInterrupted, signal);
     } finally {
-      options.signal?.removeEventListener('abort', stop);
-      // Shut down before the result is written, so that it is the last line.
+      // Shut down before the result is written, so that it is the last line;
+      // what the shutdown reports (a sub-agent stopped) is still written.
       await runtime.shutdown();
-      subscription.unsubscribe();
+      reporting?.unsubscribe();
     }
     const result = results.get(topPath);
     if (!result)
@@ -201,6 +218,61 @@ export async function runTask(
   } finally {
     await page?.close();
     inspector?.stop();
+  }
+}
+
+/** Writes the run's first line, then each event worth a line (all of them with `--json`). */
+function report(
+  events$: Observable<RuntimeEvent>,
+  task: string,
+  flags: RunFlags,
+  write: (text: string) => void,
+  model: ModelSelection,
+  topPath: string,
+): Subscription {
+  const started = Date.now();
+  const show = (text: string) =>
+    write(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s  ${text}\n`);
+  if (flags.json)
+    write(
+      `${JSON.stringify({ type: 'run.started', task, model: model.source, reason: model.reason })}\n`,
+    );
+  else show(`model: ${model.source} (${model.reason})`);
+  return events$.subscribe((event) => {
+    if (flags.json) write(`${JSON.stringify(event)}\n`);
+    else {
+      const line = describeEvent(event, topPath);
+      if (line) show(line);
+    }
+  });
+}
+
+/**
+ * Routes the task, spawns the top agent and waits for its task. The abort
+ * listener is in place before the spawn, and nothing is awaited between the
+ * last look at the signal and the spawn: an interrupt is either seen before
+ * (RunInterruptedError, nothing ran) or stops the agent.
+ */
+async function runAgent(
+  runtime: Runtime,
+  task: string,
+  setup: WorkspaceSetup,
+  topPath: string,
+  notInterrupted: () => void,
+  signal: AbortSignal | undefined,
+): Promise<TaskOutcome> {
+  const spawner = await createIntentSpawner(runtime, {
+    rules: setup.rules,
+    configLayers: setup.configLayers,
+  });
+  notInterrupted();
+  const stop = () => runtime.stop(topPath, 'interrupted');
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    const intent = createTransducer().transduceSync(task);
+    return await spawner.spawnForIntent(intent, { id: 'task-1', prompt: task }, { id: TOP_AGENT });
+  } finally {
+    signal?.removeEventListener('abort', stop);
   }
 }
 

@@ -4,6 +4,7 @@
  * arguments, tools it was not offered and calls that ran out of time come back
  * to it as tool errors.
  */
+import { defaultIfEmpty, filter, type Observable, take } from 'rxjs';
 import type { LoopToolResult, ToolCall } from '../../../machines/loop.contracts.js';
 import { type Clock, NerdloopError, toolResultText } from '../../core/index.js';
 import type { AgentConfig } from '../../prompt/index.js';
@@ -53,7 +54,17 @@ async function runToolCall(call: ToolCall, options: ToolBatchOptions): Promise<L
   const { config } = options;
   // A sub-agent has the loop's own limits; toolTimeoutMs would cut its whole task short.
   const limitMs = options.store.selfTimed(call.name) ? undefined : config.toolTimeoutMs;
-  const deadline = callDeadline(options.signal, limitMs, options.clock);
+  // The limit is the tool's: it starts once the gate has let the call through,
+  // so the time a person takes to answer an approval question does not count.
+  // Subscribed before the call, as the store reports on a hot stream.
+  const permitted$ = options.store.events$.pipe(
+    filter((event) => event.type === 'tool.permitted' && event.callId === call.id),
+    take(1),
+    // A closed store reports nothing, yet still runs tools: the limit then
+    // starts at once, as it did before permissions were watched.
+    defaultIfEmpty(null),
+  );
+  const deadline = callDeadline(options.signal, limitMs, options.clock, permitted$);
   try {
     const outcome = await options.store.call(call.name, call.arguments, {
       signal: deadline.signal,
@@ -78,32 +89,39 @@ async function runToolCall(call: ToolCall, options: ToolBatchOptions): Promise<L
 }
 
 /**
- * The run's signal combined with a timer of `ms` on `clock`. Built by hand
- * rather than with `AbortSignal.timeout`, which only the real clock drives.
+ * The run's signal, from the start, combined with a timer of `ms` on `clock`
+ * that starts when `start$` first emits (a call that never does, like a
+ * denied one, is never timed). Built by hand rather than with
+ * `AbortSignal.timeout`, which only the real clock drives.
  */
 function callDeadline(
   run: AbortSignal,
   ms: number | undefined,
   clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>,
+  start$: Observable<unknown>,
 ): { readonly signal: AbortSignal; readonly expired: boolean; dispose(): void } {
   const controller = new AbortController();
   let expired = false;
   const onRunAbort = () => controller.abort(run.reason);
   if (run.aborted) onRunAbort();
   else run.addEventListener('abort', onRunAbort, { once: true });
-  const timer =
+  let timer: unknown;
+  const starting =
     ms === undefined
       ? undefined
-      : clock.setTimeout(() => {
-          expired = true;
-          controller.abort(new ToolTimeoutError(`the tool call ran out of its ${ms} ms`));
-        }, ms);
+      : start$.pipe(take(1)).subscribe(() => {
+          timer = clock.setTimeout(() => {
+            expired = true;
+            controller.abort(new ToolTimeoutError(`the tool call ran out of its ${ms} ms`));
+          }, ms);
+        });
   return {
     signal: controller.signal,
     get expired() {
       return expired;
     },
     dispose() {
+      starting?.unsubscribe();
       if (timer !== undefined) clock.clearTimeout(timer);
       run.removeEventListener('abort', onRunAbort);
     },
