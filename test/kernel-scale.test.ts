@@ -165,17 +165,21 @@ describe('a generated 100-file program', () => {
   it('maintains the model through asserts and retracts exactly as a from-scratch load computes it', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.nat(program.facts.length - 1), { maxLength: 2 }),
-        fc.uniqueArray(fc.nat(program.freshFacts.length - 1), { maxLength: 2 }),
+        fc.uniqueArray(fc.nat(program.facts.length - 1), { maxLength: 4 }),
+        fc.uniqueArray(fc.nat(program.freshFacts.length - 1), { maxLength: 4 }),
         fc.boolean(),
-        (removeAt, addAt, assertFirst) => {
+        fc.boolean(),
+        (removeAt, addAt, assertFirst, batch) => {
           const remove = removeAt.map((i) => program.facts[i] as string);
           const add = addAt.map((i) => program.freshFacts[i] as string);
+          // One at a time, or each list as one batch (one pass over the strata).
           const retractAll = () => {
-            for (const fact of remove) expect(kernel.retract(fact)).toBe(true);
+            if (batch) expect(kernel.retractAll(remove)).toEqual(remove.map(() => true));
+            else for (const fact of remove) expect(kernel.retract(fact)).toBe(true);
           };
           const assertAll = () => {
-            for (const fact of add) expect(kernel.assert(fact)).toBe(true);
+            if (batch) expect(kernel.assertAll(add)).toEqual(add.map(() => true));
+            else for (const fact of add) expect(kernel.assert(fact)).toBe(true);
           };
           if (assertFirst) {
             assertAll();
@@ -192,7 +196,7 @@ describe('a generated 100-file program', () => {
           expect(differences(modelOf(kernel), loaded)).toEqual([]);
         },
       ),
-      { numRuns: 8 },
+      { numRuns: 16 },
     );
   });
 });

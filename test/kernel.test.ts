@@ -211,6 +211,58 @@ describe('assert and retract', () => {
     kernel.retract('base(/a)');
     expect(rows(kernel, 'derived')).toEqual([]);
   });
+
+  it('a premise with a function of variables bound elsewhere still sees its new facts', () => {
+    // The delta plan cannot look up r(fn:plus(X, 1)) first: X is not bound yet.
+    const kernel = createKernel('q(1). q(4). r(9).\np(X) :- q(X), r(fn:plus(X, 1)).');
+    kernel.assert('r(2).');
+    expect(rows(kernel, 'p')).toEqual(['1']);
+    kernel.assertAll(['r(5).', 'q(8).']);
+    expect(rows(kernel, 'p')).toEqual(['1', '4', '8']);
+    kernel.retract('r(2).');
+    expect(rows(kernel, 'p')).toEqual(['4', '8']);
+  });
+
+  it('assertAll and retractAll bring the model up to date once, and say which facts were new', () => {
+    const kernel = createKernel(program);
+    expect(kernel.assertAll(['edge(/a, /b)', 'edge(/b, /c)', 'edge(/a, /b)', 'start(/a)'])).toEqual(
+      [true, true, false, false],
+    );
+    expect(rows(kernel, 'reach')).toEqual(['/a', '/b', '/c']);
+    expect(kernel.retractAll(['edge(/b, /c)', 'edge(/q, /r)', 'edge(/b, /c)'])).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect(rows(kernel, 'reach')).toEqual(['/a', '/b']);
+    expect(rows(kernel, 'unreached')).toEqual([]);
+  });
+
+  it('assertAll is all or nothing', () => {
+    const kernel = createKernel('Decl p(X) bound [/number].\nq(Y) :- p(X), Y = fn:plus(X, 1).');
+    expect(() => kernel.assertAll(['p(1).', 'p("a").'])).toThrow(/outside its declared bound/);
+    expect(rows(kernel, 'p')).toEqual([]);
+    const unbound = createKernel('p(0).\nq(Y) :- p(X), Y = fn:plus(X, 1).');
+    expect(() => unbound.assertAll(['p(1).', 'p("a").'])).toThrow(/fn:plus expects integers/);
+    expect(rows(unbound, 'p')).toEqual(['0']);
+    expect(rows(unbound, 'q')).toEqual(['1']);
+    expect(() => unbound.assertAll(['p(2).', 'nope(1).'])).toThrow(/unknown predicate nope/);
+    expect(rows(unbound, 'p')).toEqual(['0']);
+  });
+
+  it('withFacts retracts exactly what it added, also when the inspection throws', () => {
+    const kernel = createKernel(program);
+    kernel.assert('edge(/a, /b)');
+    const seen = kernel.withFacts(['edge(/a, /b)', 'edge(/b, /c)'], (k) => rows(k, 'reach'));
+    expect(seen).toEqual(['/a', '/b', '/c']);
+    expect(rows(kernel, 'edge')).toEqual(['/a /b']);
+    expect(() =>
+      kernel.withFacts(['edge(/b, /d)'], () => {
+        throw new Error('inspection failed');
+      }),
+    ).toThrow('inspection failed');
+    expect(rows(kernel, 'reach')).toEqual(['/a', '/b']);
+  });
 });
 
 describe('query', () => {
@@ -226,6 +278,31 @@ describe('query', () => {
       '"c.ts"',
     ]);
     expect(answers[0]?.values).toHaveLength(3);
+  });
+
+  it('answers Atom patterns, whose plans are cached by shape, with their own constants', () => {
+    const at = { file: '<test>', line: 1, column: 1 };
+    const atom = (action: string, target: Value | null) => ({
+      predicate: 'permitted',
+      args: [
+        { kind: 'const' as const, value: nameValue(action), at },
+        target === null
+          ? { kind: 'var' as const, name: 'T', at }
+          : { kind: 'const' as const, value: target, at },
+        { kind: 'wildcard' as const, at },
+      ],
+      at,
+    });
+    const targets = (action: string) =>
+      kernel.query(atom(action, null)).map((answer) => show(answer.bindings.T as Value));
+    expect(targets('/write_file').sort()).toEqual(['"a.ts"', '"c.ts"']);
+    expect(targets('/read_file')).toEqual(['"b.ts"']);
+    expect(kernel.holds(atom('/read_file', stringValue('b.ts')))).toBe(true);
+    expect(kernel.holds(atom('/read_file', stringValue('a.ts')))).toBe(false);
+    expect(kernel.query(atom('/write_file', stringValue('c.ts')))[0]?.bindings).toEqual({});
+    expect(() => kernel.query({ ...atom('/x', null), predicate: 'nope' })).toThrow(
+      /unknown predicate nope/,
+    );
   });
 
   it('answers holds() and rejects unknown predicates and wrong arities', () => {

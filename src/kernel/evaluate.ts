@@ -26,10 +26,14 @@ export type PlanSources = {
   /** Premises newer than this rank are skipped (explanations only). */
   readonly maxRank?: number;
   /**
-   * Facts read besides each relation's own: the engine passes the facts just
-   * removed, to find every fact that may have lost a derivation.
+   * With `hidden`, a view of the state before a change (delete-and-rederive
+   * looks for the derivations that held then): `extra` are facts read besides
+   * each relation's own (those removed since), and `hidden` facts of a
+   * relation are read as absent (those added since). Scans and negations
+   * both see the view.
    */
-  readonly extra?: ReadonlyMap<string, readonly Fact[]>;
+  readonly extra?: { get(predicate: string): Relation | undefined };
+  readonly hidden?: { get(predicate: string): ReadonlyMap<string, Fact> | undefined };
 };
 
 export type Emit = (frame: Frame, premises: readonly Fact[]) => boolean | undefined;
@@ -142,14 +146,14 @@ function visit(run: Run, index: number): void {
         }
         return;
       }
+      const hidden = sources.hidden?.get(step.predicate);
       for (const fact of sources.relation(step.predicate).lookup(step.keyPositions, key)) {
+        if (hidden?.has(fact.key)) continue;
         if (!match(run, step.args, fact, index)) return;
       }
       const extra = sources.extra?.get(step.predicate);
       if (extra === undefined) return;
-      const all = step.keyPositions.length === 0;
-      for (const fact of extra) {
-        if (!all && keyOf(fact.values, step.keyPositions) !== key) continue;
+      for (const fact of extra.lookup(step.keyPositions, key)) {
         if (!match(run, step.args, fact, index)) return;
       }
       return;
@@ -157,8 +161,13 @@ function visit(run: Run, index: number): void {
     case 'negation': {
       const key = keyFor(step.args, frame);
       if (key === undefined) return;
-      const matches = run.sources.relation(step.predicate).lookup(step.keyPositions, key);
-      for (const _ of matches) return;
+      const sources = run.sources;
+      const hidden = sources.hidden?.get(step.predicate);
+      for (const fact of sources.relation(step.predicate).lookup(step.keyPositions, key)) {
+        if (hidden === undefined || !hidden.has(fact.key)) return;
+      }
+      const extra = sources.extra?.get(step.predicate);
+      if (extra !== undefined) for (const _ of extra.lookup(step.keyPositions, key)) return;
       visit(run, index + 1);
       return;
     }
@@ -275,6 +284,24 @@ export function headValues(shape: ClauseShape, frame: Frame): Value[] | undefine
     values.push(value);
   }
   return values;
+}
+
+/**
+ * Applies let-only `|>` stages to one solution, in place (the lets write
+ * slots the body never reads); false when a function has no value. A rule
+ * whose stages are all let-only maps each solution to one head tuple, so the
+ * engine treats it like any other rule: incrementally, one solution at a time.
+ */
+export function applyLets(shape: ClauseShape, frame: Frame): boolean {
+  for (const stage of shape.transforms) {
+    for (const binding of stage.lets) {
+      if (binding.kind !== 'map') continue;
+      const value = evalExpr(binding.expr, frame);
+      if (value === undefined) return false;
+      frame[binding.slot] = value;
+    }
+  }
+  return true;
 }
 
 export type Row = { frame: Frame; premises: readonly Fact[] };

@@ -163,14 +163,39 @@ export class Kernel {
 
   /** Adds a base fact (`user_intent("i1", /command, /fix, "a.ts", "").` or a FactInput). */
   assert(fact: string | FactInput): boolean {
-    const { info, values } = this.#baseFact(fact, 'assert');
-    return this.#engine.assert(info, values);
+    return this.#engine.assertAll([this.#baseFact(fact, 'assert')])[0] === true;
   }
 
   /** Removes a base fact; derived facts that depended only on it go too. */
   retract(fact: string | FactInput): boolean {
-    const { info, values } = this.#baseFact(fact, 'retract');
-    return this.#engine.retract(info, values);
+    return this.#engine.retractAll([this.#baseFact(fact, 'retract')])[0] === true;
+  }
+
+  /**
+   * Adds several base facts at once: the model is brought up to date in one
+   * pass, not once per fact. For each fact, whether it was new (false for one
+   * already a base fact, or repeated in `facts`). All or nothing: a bad fact
+   * or a failure while evaluating leaves the kernel as it was.
+   */
+  assertAll(facts: Iterable<string | FactInput>): boolean[] {
+    return this.#engine.assertAll([...facts].map((fact) => this.#baseFact(fact, 'assert')));
+  }
+
+  /** Removes several base facts at once, in one pass; for each, whether it was a base fact. All or nothing. */
+  retractAll(facts: Iterable<string | FactInput>): boolean[] {
+    return this.#engine.retractAll([...facts].map((fact) => this.#baseFact(fact, 'retract')));
+  }
+
+  /**
+   * Runs `inspect` while `facts` are asserted, then retracts exactly the ones
+   * this call added (a fact that was a base fact before stays), also when
+   * `inspect` throws. One pass over the model asserts them all; taking them
+   * back undoes what that pass changed, without evaluating anything (unless
+   * `inspect` changed the kernel too: then they are retracted).
+   */
+  withFacts<T>(facts: Iterable<string | FactInput>, inspect: (kernel: Kernel) => T): T {
+    const list = [...facts].map((fact) => this.#baseFact(fact, 'assert'));
+    return this.#engine.withFacts(list, () => inspect(this));
   }
 
   /**
@@ -207,13 +232,14 @@ export class Kernel {
   /** Every fact matching `pattern`, e.g. `permitted(/write_file, T, _)`. */
   query(pattern: string | Atom): QueryAnswer[] {
     this.#engine.settle();
-    const template = typeof pattern === 'string' ? this.#fromTemplate(pattern) : undefined;
+    const template =
+      typeof pattern === 'string' ? this.#fromTemplate(pattern) : this.#fromAtom(pattern);
     const { steps, scope, names } = template?.query ?? this.#compileQuery(pattern);
     const frame: Frame = new Array(scope.names.length).fill(undefined);
     if (template) {
       const { holes } = template.query;
       for (let i = 0; i < holes.length; i++) {
-        frame[holes[i] as number] = stringValue(template.strings[i] as string);
+        frame[holes[i] as number] = template.values[i];
       }
     }
     const answers: QueryAnswer[] = [];
@@ -256,7 +282,7 @@ export class Kernel {
   readonly #templates = new Map<string, TemplateQuery | null>();
 
   /** The template plan for a pattern and its strings, when the exact text is not cached. */
-  #fromTemplate(text: string): { query: TemplateQuery; strings: readonly string[] } | undefined {
+  #fromTemplate(text: string): { query: TemplateQuery; values: readonly Value[] } | undefined {
     if (this.#queries.has(text)) return undefined;
     const split = splitStrings(text);
     if (!split) return undefined;
@@ -266,7 +292,60 @@ export class Kernel {
       if (this.#templates.size >= QUERY_CACHE_SIZE) this.#templates.clear();
       this.#templates.set(split.shape, query);
     }
-    return query ? { query, strings: split.strings } : undefined;
+    return query ? { query, values: split.strings.map(stringValue) } : undefined;
+  }
+
+  /**
+   * Query plans for Atom patterns by their shape: the predicate and, per
+   * argument, its variable name, `_`, or a constant — constants are slots
+   * filled before each run, so `blocked("c1", X)` and `blocked("c2", X)`
+   * share one plan. Callers build such atoms per call (the policy gate does,
+   * per tool call), so caching by identity would miss.
+   */
+  readonly #atomQueries = new Map<string, TemplateQuery>();
+
+  /** The shape plan and constants of an Atom pattern; undefined when an argument is a function or list (compiled each time). */
+  #fromAtom(atom: Atom): { query: TemplateQuery; values: readonly Value[] } | undefined {
+    let shape = atom.predicate;
+    const values: Value[] = [];
+    for (const arg of atom.args) {
+      // Variable names are letters and digits: none can be confused with `_` or `#`.
+      if (arg.kind === 'var') shape += ` ${arg.name}`;
+      else if (arg.kind === 'wildcard') shape += ' _';
+      else if (arg.kind === 'const') {
+        shape += ' #';
+        values.push(arg.value);
+      } else return undefined;
+    }
+    let query = this.#atomQueries.get(shape);
+    if (query === undefined) {
+      query = this.#compileAtomTemplate(atom);
+      if (this.#atomQueries.size >= QUERY_CACHE_SIZE) this.#atomQueries.clear();
+      this.#atomQueries.set(shape, query);
+    }
+    return { query, values };
+  }
+
+  #compileAtomTemplate(atom: Atom): TemplateQuery {
+    this.#info(atom);
+    const prebound: string[] = [];
+    const args = atom.args.map((term, position): Term => {
+      if (term.kind !== 'const') return term;
+      // Not a name the parser accepts, so it cannot clash with the pattern's own.
+      const name = `\u0000${position}`;
+      prebound.push(name);
+      return { kind: 'var', name, at: term.at };
+    });
+    const scope = newScope(this.#program.externals);
+    const literal: Literal = { kind: 'atom', atom: { ...atom, args } };
+    const steps = compileBody([literal], scope, { prebound: new Set(prebound) });
+    return {
+      steps,
+      scope,
+      names: [...new Set(termVariables({ kind: 'list', items: atom.args, at: atom.at }))],
+      // Every prebound name has a slot: compileBody gave one to each argument it keys on.
+      holes: prebound.map((name) => scope.slotOf.get(name) as number),
+    };
   }
 
   #compileTemplate(text: string, strings: readonly string[]): TemplateQuery | null {
@@ -355,11 +434,12 @@ export class Kernel {
     info: PredicateInfo,
     fact: Fact,
     depth: number,
-    memo: Map<string, Proof>,
-    visiting: Set<string>,
+    memo: Map<Fact, Proof>,
+    visiting: Set<Fact>,
   ): Proof {
-    const id = `${info.name}\u001e${fact.key}`;
-    const known = memo.get(id);
+    // A relation holds one Fact object per tuple, and premises are those
+    // objects: the fact itself identifies it.
+    const known = memo.get(fact);
     if (known) return known;
     const text = `${info.name}(${fact.values.map(show).join(', ')})`;
     const leaf = (via: 'base' | 'external' | 'truncated'): Proof => ({
@@ -373,12 +453,12 @@ export class Kernel {
     if (this.#engine.isBase(info.name, fact.key)) return leaf('base');
     if (info.external) return leaf('external');
     if (depth <= 0) return leaf('truncated');
-    visiting.add(id);
+    visiting.add(fact);
     // First under the rank order (a well-founded proof), then without it, avoiding cycles.
     const found =
       this.#findDerivation(info, fact, fact.rank, visiting) ??
       this.#findDerivation(info, fact, undefined, visiting);
-    visiting.delete(id);
+    visiting.delete(fact);
     if (!found) return leaf('truncated');
     const premises = found.premises.map((premise) => {
       const premiseInfo = this.#program.predicates.get(premise.predicate);
@@ -391,12 +471,12 @@ export class Kernel {
       values: fact.values,
       text,
       via: 'rule',
-      rule: { text: printClause(found.rule.clause), at: found.rule.clause.at },
+      rule: { text: ruleText(found.rule), at: found.rule.clause.at },
       premises,
       conditions: found.conditions,
       ...(found.rows !== undefined ? { aggregate: { rows: found.rows } } : {}),
     };
-    memo.set(id, proof);
+    memo.set(fact, proof);
     return proof;
   }
 
@@ -404,7 +484,7 @@ export class Kernel {
     info: PredicateInfo,
     fact: Fact,
     maxRank: number | undefined,
-    visiting: ReadonlySet<string>,
+    visiting: ReadonlySet<Fact>,
   ):
     | {
         rule: CompiledRule;
@@ -450,9 +530,7 @@ export class Kernel {
         (solved, premises) => {
           const values = headValues(rule.shape, solved);
           if (!values || tupleKey(values) !== fact.key) return undefined;
-          const cyclic = premises.some((premise, index) =>
-            visiting.has(`${order[index]}\u001e${premise.key}`),
-          );
+          const cyclic = premises.some((premise) => visiting.has(premise));
           if (cyclic) return undefined;
           result = { premises: [...premises], frame: [...solved] };
           return true;
@@ -552,9 +630,28 @@ function groundTerm(term: Term): Value | undefined {
 
 /** The predicates whose facts a plan matches (scans, positive external premises), in the order its premises are recorded. */
 function scanOrder(steps: readonly Step[]): string[] {
-  return steps.flatMap((step) =>
-    step.kind === 'scan' || (step.kind === 'external' && !step.negated) ? [step.predicate] : [],
-  );
+  let order = scanOrders.get(steps);
+  if (!order) {
+    order = steps.flatMap((step) =>
+      step.kind === 'scan' || (step.kind === 'external' && !step.negated) ? [step.predicate] : [],
+    );
+    scanOrders.set(steps, order);
+  }
+  return order;
+}
+
+/** Plans are compiled once and kept: so can what explanations read off them. */
+const scanOrders = new WeakMap<readonly Step[], string[]>();
+const ruleTexts = new WeakMap<CompiledRule, string>();
+
+/** A rule as Mangle text, printed once per rule. */
+function ruleText(rule: CompiledRule): string {
+  let text = ruleTexts.get(rule);
+  if (text === undefined) {
+    text = printClause(rule.clause);
+    ruleTexts.set(rule, text);
+  }
+  return text;
 }
 
 function instantiate(literal: Literal, frame: Frame, rule: CompiledRule): string {

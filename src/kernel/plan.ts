@@ -328,7 +328,10 @@ export function compileBody(
 
   if (options.first !== undefined) {
     const forced = pending.find((item) => item.index === options.first);
-    if (forced && isScan(forced.literal)) {
+    // A premise with a function of unbound variables (`q(fn:plus(X, 1))`) cannot
+    // be looked up first: it is planned where it fits, and still reads the
+    // delta there (the runner reads the delta by literal index, wherever it is).
+    if (forced && isScan(forced.literal) && scanReady(forced.literal, bound)) {
       take(forced);
       steps.push(compileScan(forced, scope, bound));
     }

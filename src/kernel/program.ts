@@ -317,6 +317,13 @@ function stratify(predicates: Map<string, PredicateInfo>, rules: CompiledRule[])
     }
   }
 
+  // Each rule's place in the program: a stratum's rules keep source order
+  // (it decides the order facts are found in, and so answers' order).
+  const order = new Map<CompiledRule, number>();
+  rules.forEach((rule, position) => {
+    order.set(rule, position);
+  });
+
   // Tarjan emits a component after everything it depends on: already dependency order.
   const strata: Stratum[] = [];
   components.forEach((component, stratumIndex) => {
@@ -330,7 +337,11 @@ function stratify(predicates: Map<string, PredicateInfo>, rules: CompiledRule[])
         }
       }
     }
-    const componentRules = rules.filter((rule) => members.has(rule.predicate));
+    // From each member's own rules, not a filter of all rules per component:
+    // that was quadratic in the size of the program.
+    const componentRules = component.flatMap((name) => predicates.get(name)?.rules ?? []);
+    if (component.length > 1)
+      componentRules.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
     strata.push({
       index: stratumIndex,
       predicates: component,
