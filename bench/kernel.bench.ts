@@ -2,19 +2,23 @@
  * Kernel benchmarks. Every figure is printed beside a baseline measured in the
  * same run: the same work done by naive bottom-up evaluation (every rule re-run
  * on whole relations each round, same engine, same indexes), or, for asserting
- * and retracting, re-evaluating the whole program from scratch.
+ * and retracting, re-evaluating the whole program from scratch, or, for the
+ * policy gate's decision, asserting and retracting its facts one at a time.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createKernel,
+  type FactInput,
+  type Kernel,
   type KernelOptions,
   loadKernel,
   nameValue,
   stringValue,
 } from '../src/kernel/index.js';
-import { loadShippedRules } from '../src/rules/index.js';
+import { decide, fileSystemRealpath, loadShippedRules, type World } from '../src/rules/index.js';
 import {
   type GeneratedProgram,
   generateProgram,
@@ -224,6 +228,87 @@ async function churnRow(
   );
 }
 
+/**
+ * µs per policy decision as the gate makes one for each tool call: `decide`
+ * on a long-lived kernel with the shipped rules, for a read_file of an
+ * existing file in a real workspace (symlinks followed), permitted, with the
+ * explanation. `oneByOne` asserts and retracts the action's facts one at a
+ * time, each its own pass over the model, as decide did before withFacts.
+ */
+async function decisionMicros(world: World, n: number, oneByOne: boolean): Promise<number> {
+  const shipped = await loadShippedRules();
+  const kernel = oneByOne ? factByFact(shipped) : shipped;
+  let id = 0;
+  const one = () => {
+    const decision = decide(
+      kernel,
+      {
+        id: `call-${id++}`,
+        action: 'read_file',
+        target: 'src/app.ts',
+        payload: '',
+        time: 1_700_000_000_000,
+        persona: 'coder',
+      },
+      world,
+      { explain: true },
+    );
+    if (!decision.permitted || decision.proofs?.length !== 1)
+      throw new Error(`read_file of src/app.ts was not permitted: ${decision.reasons.join(', ')}`);
+  };
+  for (let i = 0; i < 200; i++) one();
+  const started = performance.now();
+  for (let i = 0; i < n; i++) one();
+  return ((performance.now() - started) * 1000) / n;
+}
+
+/** The kernel, with withFacts asserting and retracting fact by fact. */
+function factByFact(kernel: Kernel): Kernel {
+  const withFacts = <T>(facts: Iterable<string | FactInput>, inspect: (k: Kernel) => T): T => {
+    const asserted: (string | FactInput)[] = [];
+    try {
+      for (const fact of facts) if (kernel.assert(fact)) asserted.push(fact);
+      return inspect(kernel);
+    } finally {
+      for (const fact of asserted.reverse()) kernel.retract(fact);
+    }
+  };
+  return new Proxy(kernel, {
+    get: (target, property) => {
+      if (property === 'withFacts') return withFacts;
+      const value: unknown = Reflect.get(target, property, target);
+      // Methods use private fields: they must run on the kernel, not the proxy.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function decisionRow(quick: boolean): Promise<BenchRow> {
+  const root = await mkdtemp(join(tmpdir(), 'nerdloop-bench-gate-'));
+  try {
+    await mkdir(join(root, 'src'));
+    await writeFile(join(root, 'src', 'app.ts'), 'export {};\n');
+    const world: World = { workspaceRoot: root, realpath: fileSystemRealpath };
+    const n = quick ? 2_000 : 20_000;
+    return await measure(
+      'one policy decision (decide read_file, permitted, with explanation) on the shipped rules',
+      'µs',
+      () => decisionMicros(world, n, false),
+      {
+        baselines: [
+          {
+            name: 'the same decision, its facts asserted and retracted one at a time',
+            run: () => decisionMicros(world, n, true),
+          },
+        ],
+        target: 'well under 100 µs',
+      },
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 export async function kernelBench(options: {
   quick: boolean;
   report: (row: BenchRow) => void;
@@ -244,6 +329,7 @@ export async function kernelBench(options: {
     },
   );
   options.report(row);
+  options.report(await decisionRow(options.quick));
   const chainLength = options.quick ? 2_000 : 10_000;
   options.report(
     await fixpointRow(
