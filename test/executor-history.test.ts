@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import { sequentialIds } from '../src/core/index.js';
 import {
   type ChatMessage,
@@ -36,6 +37,7 @@ import {
   SUMMARY_NOTE_PREFIX,
 } from '../src/session/executor/index.js';
 import { sdkModel, serve, startExecutor } from './support/loop-harness.js';
+import { eventually } from './support/processes.js';
 import { sentMessages, type WireRequest, wireRequest } from './support/wire.js';
 
 const DROPPED = /^\d+ earlier messages? (was|were) dropped to fit the history budget/;
@@ -339,6 +341,34 @@ describe('createHistoryCompressor', () => {
     expect(countHistoryTokens(result, quarterCount)).toBeLessThanOrEqual(300);
   });
 
+  it('falls back to truncation when its signal aborts, even if the model ignores the signal', async () => {
+    const history = conversation(turns(6, 400));
+    let asked = false;
+    const deaf: ChatModel = {
+      id: 'fake',
+      // Never settles, whatever happens to its signal.
+      complete: () => {
+        asked = true;
+        return new Promise<Completion>(() => {});
+      },
+      stream: () => throwError(() => new Error('not streamed')),
+    };
+    const controller = new AbortController();
+
+    const compressing = createHistoryCompressor({ countTokens: quarterCount })(history, {
+      budgetTokens: 600,
+      model: deaf,
+      signal: controller.signal,
+    });
+    await eventually(() => asked, 'the summary call');
+    controller.abort('too slow');
+    const result = await compressing;
+
+    expect(result[0]?.content).toMatch(DROPPED);
+    expect(result[0]?.content).toContain('summarising them failed');
+    expect(countHistoryTokens(result, quarterCount)).toBeLessThanOrEqual(600);
+  });
+
   it('refuses bad options with a typed error', () => {
     expect(() => createHistoryCompressor({ keepRecentTurns: 0 })).toThrow(
       InvalidExecutorOptionsError,
@@ -448,6 +478,39 @@ describe('Executor history compression', () => {
     const second = await executor.process('review this project');
     expect(second).toMatchObject({ status: 'done', response: 'Second answer.' });
     expect(sentMessages(server, 3)[1]?.content).toBe(note);
+  });
+
+  it("bounds the summary call by the run's timeout: a hung call is hung up and the history truncated", async () => {
+    const server = await serve([
+      {
+        toolCalls: [{ id: 'call_read', name: 'read_file', arguments: '{"path":"src/format.js"}' }],
+      },
+      { text: 'First answer.' },
+      { fault: 'stall' },
+    ]);
+    const clock = new SimulatedClock();
+    const { executor } = await startExecutor({
+      model: sdkModel(server),
+      clock,
+      limits: { timeoutMs: 5_000 },
+      wrapConfig: (shipped): ConfigFactory => ({
+        configFor: (intentId) => ({ ...shipped.configFor(intentId), historyBudget: 600 }),
+      }),
+    });
+
+    const running = executor.process('run the tests');
+    await eventually(() => server.requests.length === 3, 'the summary request');
+    clock.increment(5_000);
+    const result = await running;
+
+    expect(result).toMatchObject({ status: 'done', response: 'First answer.' });
+    await server.waitForHangUps(1);
+    const note = executor.history[0]?.content ?? '';
+    expect(note).toMatch(DROPPED);
+    expect(note).toContain('summarising them failed');
+    expect(countHistoryTokens(executor.history)).toBeLessThanOrEqual(600);
+    // The run took no time on its clock: the summary's wait is not in its duration.
+    expect(result.durationMs).toBe(0);
   });
 
   it('truncates with a note, without a summary call, for the offline model', async () => {

@@ -13,6 +13,7 @@ import {
   createConfigFactory,
   loadConfigFile,
   loadConfigLayers,
+  settingsFor,
   UnroutedIntentError,
 } from '../src/prompt/config/index.js';
 import { buildCompilationContext } from '../src/prompt/context/index.js';
@@ -96,6 +97,36 @@ describe('ConfigFactory', () => {
   it('an intent the kernel does not know is a typed error', async () => {
     const factory = createConfigFactory(kernel, await loadConfigLayers());
     expect(() => factory.configFor('nope')).toThrow(UnroutedIntentError);
+  });
+});
+
+describe('settingsFor', () => {
+  it("gives a persona's layered settings without an intent, as configFor merges them", async () => {
+    const file = join(dir, 'history.yaml');
+    await writeFile(
+      file,
+      'defaults:\n  historyBudget: 8000\npersonas:\n  reviewer:\n    historyBudget: 4000\n',
+    );
+    const layers = await loadConfigLayers(file);
+
+    expect(settingsFor(layers, 'reviewer')).toMatchObject({
+      historyBudget: 4_000,
+      temperature: 0.1,
+      sandbox: 'read-only',
+    });
+    expect(settingsFor(layers, 'coder')).toMatchObject({ historyBudget: 8_000, maxTurns: 30 });
+    // A persona no layer names gets the defaults; no layers, no settings.
+    expect(settingsFor(layers, 'poet').historyBudget).toBe(8_000);
+    expect(settingsFor(layers, 'constructor').historyBudget).toBe(8_000);
+    expect(settingsFor([], 'coder')).toEqual({});
+    // The same numbers configFor gives an intent routed to that persona.
+    const factory = createConfigFactory(kernel, layers);
+    expect(factory.configFor('i-review').historyBudget).toBe(
+      settingsFor(layers, 'reviewer').historyBudget,
+    );
+    expect(factory.configFor('i-fix').historyBudget).toBe(
+      settingsFor(layers, 'coder').historyBudget,
+    );
   });
 });
 

@@ -19,5 +19,11 @@ export {
 export * from './compiler/index.js';
 export * from './config/index.js';
 export * from './context/index.js';
-export { orientIntent, type PreparedTask, type PrepareParts, prepareTask } from './prepare.js';
+export {
+  type OrientOptions,
+  orientIntent,
+  type PreparedTask,
+  type PrepareParts,
+  prepareTask,
+} from './prepare.js';
 export { workspaceFacts } from './world.js';

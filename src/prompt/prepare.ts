@@ -33,23 +33,39 @@ export type PrepareParts = {
   readonly configFactory: ConfigFactory;
 };
 
+export type OrientOptions = {
+  /** The agent's own persona: asserted as `intent_persona`, so the rules route by it instead of by the verb. */
+  readonly persona?: string;
+  /**
+   * Told each intent fact (`user_intent`, `intent_persona`) this call adds to
+   * the kernel, as it adds it; not one the kernel already held. A caller that
+   * takes its intent back afterwards (the Executor, when a run ends) retracts
+   * exactly these, and learns of them even when routing then throws.
+   */
+  readonly onAsserted?: (fact: FactInput) => void;
+};
+
 /**
  * ORIENT: the intent and the world facts go into the kernel; the AgentConfig
  * and the compilation context are read back. The loop's orient stage and
  * `prepareTask` both run exactly this. The world replaces the one the last
  * ORIENT in this kernel asserted, so a file deleted since is no longer seen.
+ * The intent facts stay: `prepareTask` leaves them for `explain`, and the
+ * Executor retracts its run's (`onAsserted`) when the run ends.
  */
 export function orientIntent(
   parts: Pick<PrepareParts, 'kernel' | 'configFactory'>,
   intent: Intent,
   task: string,
   world: readonly FactInput[],
-  options: { persona?: string } = {},
+  options: OrientOptions = {},
 ): { config: AgentConfig; context: CompilationContext } {
-  parts.kernel.assert(intentToFact(intent));
-  // An agent with a persona of its own keeps it: the rules route by it instead of by the verb.
+  const assert = (fact: FactInput) => {
+    if (parts.kernel.assert(fact)) options.onAsserted?.(fact);
+  };
+  assert(intentToFact(intent));
   if (options.persona !== undefined)
-    parts.kernel.assert({
+    assert({
       predicate: 'intent_persona',
       args: [stringValue(intent.id), nameValue(`/${options.persona}`)],
     });

@@ -12,6 +12,7 @@ import {
   type AgentConfig,
   agentConfigSchema,
   type ConfigFile,
+  type ConfigLayer,
   configFileSchema,
 } from './schema.js';
 
@@ -53,6 +54,25 @@ export type ConfigFactory = {
   configFor(intentId: string): AgentConfig;
 };
 
+/**
+ * The settings `layers` give `persona`, merged as `configFor` merges them
+ * (lowest layer first; per layer, `defaults` then the persona's section),
+ * without an intent to route: what an agent of that persona will run with,
+ * known before its first task (its `historyBudget`, say). A field no layer
+ * sets is absent.
+ */
+export function settingsFor(layers: readonly ConfigFile[], persona: string): ConfigLayer {
+  const merged: ConfigLayer = {};
+  for (const layer of layers)
+    Object.assign(
+      merged,
+      layer.defaults,
+      // Own keys only: a persona named like an Object.prototype member has no section.
+      Object.hasOwn(layer.personas, persona) ? layer.personas[persona] : {},
+    );
+  return merged;
+}
+
 /** `layers` in order of precedence, lowest first (shipped defaults, then the user's file). */
 export function createConfigFactory(kernel: Kernel, layers: readonly ConfigFile[]): ConfigFactory {
   return {
@@ -77,10 +97,7 @@ export function createConfigFactory(kernel: Kernel, layers: readonly ConfigFile[
             ),
         ),
       ].sort();
-      const merged = Object.assign(
-        {},
-        ...layers.flatMap((layer) => [layer.defaults, layer.personas[persona] ?? {}]),
-      ) as Record<string, unknown>;
+      const merged = settingsFor(layers, persona);
       return agentConfigSchema.parse({
         persona,
         tools,

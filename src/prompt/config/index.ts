@@ -5,6 +5,7 @@ export {
   loadConfigFile,
   loadConfigLayers,
   SHIPPED_DEFAULTS_FILE,
+  settingsFor,
 } from './factory.js';
 export {
   type AgentConfig,

@@ -4,7 +4,11 @@
  */
 import { type Observable, Subject, Subscription } from 'rxjs';
 import { createActor } from 'xstate';
-import type { LoopLimitsInit, LoopOutput } from '../../../machines/loop.contracts.js';
+import {
+  type LoopLimitsInit,
+  type LoopOutput,
+  loopLimitsSchema,
+} from '../../../machines/loop.contracts.js';
 import { loopClockActions, loopMachine } from '../../../machines/loop.machine.js';
 import {
   type Clock,
@@ -15,11 +19,14 @@ import {
 } from '../../core/index.js';
 import { type InspectionObserver, inspectWith } from '../../events/index.js';
 import type { ChatMessage } from '../../llm/index.js';
+// Deep import, as history.ts does for the default: the floor a config's `historyBudget` has.
+import { MIN_HISTORY_BUDGET } from '../../prompt/config/schema.js';
 import { ExecutorBusyError, InvalidExecutorOptionsError, LoopCrashedError } from './errors.js';
 import type { ExecutorEvent } from './events.js';
 import {
   createHistoryCompressor,
   DEFAULT_HISTORY_BUDGET,
+  HistoryCompressionTimeoutError,
   type HistoryCompressor,
   historyAfterRun,
 } from './history.js';
@@ -43,10 +50,28 @@ export type ExecutorOptions = LoopParts & {
    * What a persistent conversation keeps between runs, given the AgentConfig's
    * `historyBudget`; default: `createHistoryCompressor()` (the oldest turns
    * summarised by the model, or dropped offline). `keepWholeHistory` keeps all.
+   * Each compression gets a signal that aborts with the run's signal or once
+   * it has taken the run's `timeoutMs` (on `clock`); it should settle then.
    */
   readonly compressHistory?: HistoryCompressor;
   /** The conversation to continue, e.g. a restored agent's. */
   readonly history?: readonly ChatMessage[];
+  /**
+   * The budget (tokens) `history` is fitted to before the first run, when no
+   * AgentConfig has been routed yet; default `DEFAULT_HISTORY_BUDGET`. Pass
+   * the agent's persona's (`settingsFor(layers, persona).historyBudget`).
+   * After each run the routed AgentConfig's `historyBudget` applies instead.
+   * At least `MIN_HISTORY_BUDGET` (256), as in a config.
+   */
+  readonly historyBudget?: number;
+  /**
+   * Whether the history is compressed after each run (default true), ready
+   * for the next `process`. False for an Executor that runs one task and is
+   * dropped (`createLoopTaskFunction` makes one per task): the compression,
+   * perhaps a summary call, would be thrown away. `history` is then the
+   * whole conversation; a handed-in one is still fitted before the first run.
+   */
+  readonly compressAfterRun?: boolean;
   /**
    * Observers of each run's loop actor, as XState's `inspect` option takes
    * them: the Stately inspector's `inspect`, for one.
@@ -59,6 +84,9 @@ export type ExecutorOptions = LoopParts & {
    */
   readonly persona?: string;
 };
+
+/** The loop's own timeout for a run whose limits set none; it bounds each history compression too. */
+const DEFAULT_RUN_TIMEOUT_MS = loopLimitsSchema.parse({}).timeoutMs;
 
 export type ProcessOptions = {
   /** Aborting it sends CANCEL to the loop: the run ends `stopped` / `cancelled`. */
@@ -74,6 +102,7 @@ export class Executor {
   readonly #ids: IdGenerator;
   readonly #compress: HistoryCompressor;
   readonly #toolConcurrency: number;
+  readonly #historyBudget: number;
   #history: readonly ChatMessage[];
   /** The constructor's `history` has not been fitted to a budget yet. */
   #historyGiven: boolean;
@@ -85,6 +114,12 @@ export class Executor {
       throw new InvalidExecutorOptionsError(
         `toolConcurrency must be a positive integer, not ${concurrency}`,
       );
+    const historyBudget = options.historyBudget ?? DEFAULT_HISTORY_BUDGET;
+    if (!Number.isInteger(historyBudget) || historyBudget < MIN_HISTORY_BUDGET)
+      throw new InvalidExecutorOptionsError(
+        `historyBudget must be an integer of at least ${MIN_HISTORY_BUDGET}, not ${historyBudget}`,
+      );
+    this.#historyBudget = historyBudget;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#ids = options.ids ?? randomIds;
@@ -108,15 +143,10 @@ export class Executor {
     const opts = this.#options;
     if (this.#historyGiven) {
       // A conversation handed in (a restored or long-lived agent's) can be over
-      // budget before any run here; no config is routed yet, so the default budget.
+      // budget before any run here; no config is routed yet, so the Executor's budget.
       this.#historyGiven = false;
       try {
-        this.#history = await this.#compress(this.#history, {
-          budgetTokens: DEFAULT_HISTORY_BUDGET,
-          model: opts.model,
-          signal: options.signal,
-          onUsage: (usage) => this.#events.next({ type: 'llm.usage', ...usage }),
-        });
+        this.#history = await this.#fitHistory(this.#history, this.#historyBudget, options.signal);
       } catch (error) {
         this.#running = false;
         throw error;
@@ -164,26 +194,78 @@ export class Executor {
         if (signal?.aborted) cancel();
         else signal?.addEventListener('abort', cancel, { once: true });
       });
+      // The run's duration is the loop's: like the summary call's tokens (an
+      // `llm.usage` event, not in `usage`), fitting the history is not in it.
+      const durationMs = this.#clock.now() - started;
+      const carried = historyAfterRun(output.messages);
       // Before the result is returned, so the next `process` (refused until
       // then) starts from the compressed history. The default compressor never
-      // throws: a failed summary call becomes a truncation note.
-      this.#history = await this.#compress(historyAfterRun(output.messages), {
-        // No orientation: the run ended before ORIENT, so no config named a budget.
-        budgetTokens: run.orientation?.config.historyBudget ?? DEFAULT_HISTORY_BUDGET,
-        model: opts.model,
-        signal,
-        onUsage: (usage) => this.#events.next({ type: 'llm.usage', ...usage }),
-      });
+      // throws: a failed or timed-out summary call becomes a truncation note.
+      this.#history =
+        opts.compressAfterRun === false
+          ? carried
+          : await this.#fitHistory(
+              carried,
+              // No orientation: the run ended before ORIENT, so no config named a budget.
+              run.orientation?.config.historyBudget ?? this.#historyBudget,
+              signal,
+            );
       return toExecutionResult(output, {
         intent: run.intent,
         persona: run.orientation?.config.persona ?? null,
-        durationMs: this.#clock.now() - started,
+        durationMs,
       });
     } finally {
       signal?.removeEventListener('abort', cancel);
       subscriptions.unsubscribe();
+      // Stopped first: a stage still running then has an aborted signal, and
+      // ORIENT asserts nothing more once its signal has aborted.
       actor.stop();
-      this.#running = false;
+      try {
+        // The run's intent is no use once it has ended; left in, a long-lived
+        // agent's kernel would grow with every task and route ever slower.
+        opts.kernel.retractAll(run.intentFacts);
+      } finally {
+        this.#running = false;
+      }
+    }
+  }
+
+  /**
+   * Fits `history` to `budgetTokens` with the compressor, bounded like a run:
+   * its signal aborts with `signal` or once the run's `timeoutMs` (the loop's
+   * default when the limits set none) has passed on the Executor's clock.
+   */
+  async #fitHistory(
+    history: readonly ChatMessage[],
+    budgetTokens: number,
+    signal: AbortSignal | undefined,
+  ): Promise<readonly ChatMessage[]> {
+    const bounded = new AbortController();
+    const follow = () => bounded.abort(signal?.reason);
+    if (signal?.aborted) follow();
+    else signal?.addEventListener('abort', follow, { once: true });
+    const timeoutMs = this.#options.limits?.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+    const timer = this.#clock.setTimeout(
+      () =>
+        bounded.abort(
+          new HistoryCompressionTimeoutError(
+            `compressing the history took longer than the run's ${timeoutMs} ms timeout`,
+            { details: { timeoutMs } },
+          ),
+        ),
+      timeoutMs,
+    );
+    try {
+      return await this.#compress(history, {
+        budgetTokens,
+        model: this.#options.model,
+        signal: bounded.signal,
+        onUsage: (usage) => this.#events.next({ type: 'llm.usage', ...usage }),
+      });
+    } finally {
+      this.#clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', follow);
     }
   }
 

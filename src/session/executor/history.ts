@@ -10,7 +10,9 @@
  * summary call fails, a note saying how many messages were dropped.
  */
 import { z } from 'zod';
-import { describeUnknownError } from '../../core/index.js';
+import { describeUnknownError, NerdloopError } from '../../core/index.js';
+// Deep import: the llm module's index does not export its abort helpers.
+import { raceAbort } from '../../llm/abort.js';
 import { type ChatMessage, type ChatModel, OFFLINE_MODEL_ID, type Usage } from '../../llm/index.js';
 // Deep import: the constant lives beside the schema that defaults to it, and
 // the config module's index is not this module's to extend.
@@ -20,12 +22,25 @@ import { InvalidExecutorOptionsError } from './errors.js';
 
 export { DEFAULT_HISTORY_BUDGET };
 
+/**
+ * The reason the Executor's compression signal aborts with when compressing
+ * outlasts the run's `timeoutMs`: the summary call is abandoned and the
+ * history truncated, so `process` cannot hang on it.
+ */
+export class HistoryCompressionTimeoutError extends NerdloopError {
+  readonly code = 'executor_history_compression_timeout';
+}
+
 export type HistoryCompressionContext = {
   /** Tokens the returned history may take (counted like `countHistoryTokens`). */
   readonly budgetTokens: number;
   /** The run's model, for the summary call. */
   readonly model: ChatModel;
-  /** The run's signal: aborting it aborts the summary call (the history is then truncated). */
+  /**
+   * Aborts when the run's signal does, or (from the Executor) once compressing
+   * has taken the run's `timeoutMs`. A compressor should settle soon after:
+   * the default one abandons its summary call and truncates.
+   */
   readonly signal?: AbortSignal;
   /** Told the token usage of any model call the compressor makes (the Executor emits `llm.usage`). */
   readonly onUsage?: (usage: Usage) => void;
@@ -234,17 +249,21 @@ async function summarise(
   count: CountTokens,
 ): Promise<{ readonly summary: string } | { readonly failed: string }> {
   try {
-    const completion = await context.model.complete({
-      messages: [
-        { role: 'system', content: SUMMARY_INSTRUCTION(Math.floor(summaryTokens * 0.75)) },
-        {
-          role: 'user',
-          content: `Conversation to summarise:\n\n${transcript(dropped, settings.summaryInputTokens, count)}`,
-        },
-      ],
-      maxTokens: summaryTokens,
-      ...(context.signal ? { signal: context.signal } : {}),
-    });
+    // Raced as well as passed on: a model that ignores its signal cannot hold the compressor.
+    const completion = await raceAbort(
+      context.model.complete({
+        messages: [
+          { role: 'system', content: SUMMARY_INSTRUCTION(Math.floor(summaryTokens * 0.75)) },
+          {
+            role: 'user',
+            content: `Conversation to summarise:\n\n${transcript(dropped, settings.summaryInputTokens, count)}`,
+          },
+        ],
+        maxTokens: summaryTokens,
+        ...(context.signal ? { signal: context.signal } : {}),
+      }),
+      context.signal,
+    );
     context.onUsage?.(completion.usage);
     const summary = completion.text.trim();
     return summary === '' ? { failed: 'the model returned an empty summary' } : { summary };

@@ -25,6 +25,7 @@ export {
   createHistoryCompressor,
   DEFAULT_HISTORY_BUDGET,
   type HistoryCompressionContext,
+  HistoryCompressionTimeoutError,
   type HistoryCompressor,
   type HistoryCompressorOptions,
   historyAfterRun,

@@ -24,7 +24,7 @@ import {
   type RespondInput,
 } from '../../../machines/loop.contracts.js';
 import { type Clock, systemClock } from '../../core/index.js';
-import type { Kernel } from '../../kernel/index.js';
+import type { FactInput, Kernel } from '../../kernel/index.js';
 import type { ChatModel } from '../../llm/index.js';
 import { type Intent, intentSchema, type Transducer } from '../../perception/index.js';
 import {
@@ -64,12 +64,15 @@ export type RunState = {
   intent: Intent | null;
   orientation: Orientation | null;
   offered: ReadonlySet<string>;
+  /** The intent facts this run's ORIENT added to the kernel: the Executor retracts them when the run ends. */
+  readonly intentFacts: FactInput[];
 };
 
 export const newRunState = (): RunState => ({
   intent: null,
   orientation: null,
   offered: new Set(),
+  intentFacts: [],
 });
 
 /**
@@ -112,6 +115,32 @@ function routedConfig(run: RunState, stage: LoopStage): AgentConfig {
 const capped = (fromConfig: number, cap: number | undefined): number =>
   cap === undefined ? fromConfig : Math.min(fromConfig, cap);
 
+/**
+ * ORIENT, `prepareTask`'s steps split at the stage boundary: it asserts and
+ * reads back the kernel (orientIntent), JIT compiles. The intent facts it
+ * adds go into `run.intentFacts`, for the Executor to retract when the run
+ * ends; once `signal` has aborted (the run is over) it asserts nothing.
+ */
+export async function orientRun(
+  parts: StageParts,
+  run: RunState,
+  input: OrientInput,
+  signal: AbortSignal,
+): Promise<Orientation> {
+  const intent = intentSchema.parse(input.intent);
+  const world = await workspaceFacts(parts.store.workspace, { signal });
+  // A run stopped while the workspace was read has ended, and retracted its
+  // intent facts: asserting them now would leave them in the kernel for good.
+  signal.throwIfAborted();
+  const { config, context } = orientIntent(parts, intent, input.task, world, {
+    ...(parts.persona === undefined ? {} : { persona: parts.persona }),
+    onAsserted: (fact) => run.intentFacts.push(fact),
+  });
+  const orientation = new Orientation(intent, config, context);
+  run.orientation = orientation;
+  return orientation;
+}
+
 export function createStageActors(parts: StageParts, run: RunState) {
   return {
     observe: fromPromise<unknown, ObserveInput>(async ({ input, signal }) => {
@@ -120,22 +149,9 @@ export function createStageActors(parts: StageParts, run: RunState) {
       return checked('observe', schemas.observe, intent);
     }),
 
-    // `prepareTask`'s steps split at the stage boundary: ORIENT asserts and reads
-    // back the kernel (orientIntent), JIT compiles.
-    orient: fromPromise<unknown, OrientInput>(async ({ input, signal }) => {
-      const intent = intentSchema.parse(input.intent);
-      const world = await workspaceFacts(parts.store.workspace, { signal });
-      const { config, context } = orientIntent(
-        parts,
-        intent,
-        input.task,
-        world,
-        parts.persona === undefined ? {} : { persona: parts.persona },
-      );
-      const orientation = new Orientation(intent, config, context);
-      run.orientation = orientation;
-      return checked('orient', schemas.orient, orientation);
-    }),
+    orient: fromPromise<unknown, OrientInput>(async ({ input, signal }) =>
+      checked('orient', schemas.orient, await orientRun(parts, run, input, signal)),
+    ),
 
     jit: fromPromise<JitOutput, JitInput>(async ({ input }) => {
       const orientation = input.orientation;
