@@ -8,7 +8,12 @@ import type { RuntimeEvent } from '../src/events/index.js';
 import { LlmUnavailable } from '../src/llm/errors.js';
 import { createOfflineModel, createScriptedModel } from '../src/llm/index.js';
 import { createTransducer } from '../src/perception/index.js';
-import { loadAtoms, loadConfigLayers, SHIPPED_ATOMS_DIR } from '../src/prompt/index.js';
+import {
+  configFileSchema,
+  loadAtoms,
+  loadConfigLayers,
+  SHIPPED_ATOMS_DIR,
+} from '../src/prompt/index.js';
 import {
   createIntentSpawner,
   createLoopTaskFunction,
@@ -110,5 +115,43 @@ describe('SubAgents running the loop', () => {
     expect(outcome.status === 'failed' ? outcome.message : '').toMatch(
       /callModel: .*endpoint is down/,
     );
+  });
+
+  it('a long-lived agent’s history is fitted to its persona’s budget before each task, with no summary thrown away', async () => {
+    const { atoms, configLayers } = await parts();
+    const long = `${'a long review finding. '.repeat(400)}`;
+    const model = createScriptedModel([
+      { text: long },
+      { text: 'the first review found long findings' },
+      { text: 'second review done' },
+    ]);
+    const runtime = loopRuntime({
+      model,
+      atoms,
+      configLayers: [
+        ...configLayers,
+        configFileSchema.parse({ personas: { reviewer: { historyBudget: 600 } } }),
+      ],
+    });
+    await runtime.run({
+      type: 'agent',
+      id: 'rev',
+      persona: 'reviewer',
+      kind: 'persistent',
+      task: { id: 'r1', prompt: 'review this project' },
+    });
+    const next = runtime.waitForTask('root/rev', 'r2');
+    runtime.startTask('root/rev', { id: 'r2', prompt: 'review it again' });
+
+    expect(await next).toMatchObject({ status: 'completed', result: 'second review done' });
+    // Task 1, the summary that fits the reviewer's 600-token budget, task 2: no
+    // summary after task 1 (it would have been thrown away with its Executor).
+    expect(model.requests).toHaveLength(3);
+    expect(model.requests[1]?.tools ?? []).toEqual([]);
+    const secondTask = JSON.stringify(model.requests[2]?.messages ?? []);
+    expect(secondTask).toContain(
+      'Summary of earlier conversation: the first review found long findings',
+    );
+    expect(secondTask).not.toContain(long);
   });
 });

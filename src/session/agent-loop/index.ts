@@ -21,6 +21,7 @@ import {
   createPromptCompiler,
   type PromptAtom,
   type PromptCompiler,
+  settingsFor,
 } from '../../prompt/index.js';
 import { loadShippedRules } from '../../rules/index.js';
 import {
@@ -101,6 +102,10 @@ export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
       // The agent's persona was chosen when it was spawned (by routing, or by a
       // delegator the constitution judged): its tasks run as that persona.
       persona,
+      // The agent's history is fitted to its persona's budget before the run;
+      // a compression after it would be thrown away with this Executor.
+      historyBudget: settingsFor(options.configLayers, persona).historyBudget,
+      compressAfterRun: false,
       ...(options.inspect ? { inspect: options.inspect } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       history: history.flatMap((entry): ChatMessage[] =>
