@@ -412,6 +412,25 @@ export async function loopBench(options: {
         target: 'flat: about 100% or below',
       });
     }
+    // What the ≥10× goal asks against what any loop can reach: a loop doing the
+    // same model calls and file reads with nothing else (no policy, no sandbox,
+    // no events) is the floor, so its distance below @openai/agents bounds ours.
+    for (const [turns, row] of perTurn) {
+      const [agents, minimal] = row.baselines;
+      if (turns === 1 || !agents || !minimal || minimal.value <= 0) continue;
+      options.report({
+        name: `how far below @openai/agents any loop can be, ${turns} turns: @openai/agents ÷ loop (×)`,
+        unit: '×',
+        value: agents.value / row.value,
+        baselines: [
+          {
+            name: 'the floor: @openai/agents ÷ the minimal hand-written loop',
+            value: agents.value / minimal.value,
+          },
+        ],
+        target: '≥ 10',
+      });
+    }
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -50,7 +50,13 @@ export async function gc(): Promise<void> {
 export const heapUsed = (): number => process.memoryUsage().heapUsed;
 
 export function printRows(rows: BenchRow[]): void {
-  const format = (value: number) => Math.round(value).toLocaleString('en');
+  // Small figures (ratios, ×, ms) keep their decimals; large ones read better whole.
+  const format = (value: number) =>
+    Math.abs(value) < 10
+      ? value.toFixed(2)
+      : Math.abs(value) < 100
+        ? value.toFixed(1)
+        : Math.round(value).toLocaleString('en');
   for (const row of rows) {
     console.log(`${row.name}`);
     console.log(
