@@ -3,6 +3,9 @@
  * through the Executor, on a copy of the demo workspace, with the offline
  * model and with a scripted model that fails.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RuntimeEvent } from '../src/events/index.js';
 import { LlmUnavailable } from '../src/llm/errors.js';
@@ -153,5 +156,52 @@ describe('SubAgents running the loop', () => {
       'Summary of earlier conversation: the first review found long findings',
     );
     expect(secondTask).not.toContain(long);
+  });
+
+  it('a user rule that breaks a declared bound is a kernel.warning under the agent in warn mode, a failed task in enforce', async () => {
+    const { atoms, configLayers } = await parts();
+    const dir = await mkdtemp(join(tmpdir(), 'nerdloop-bounds-'));
+    afterTest(() => rm(dir, { recursive: true, force: true }));
+    const rules = join(dir, 'local.mg');
+    // file_exists is declared over strings.
+    await writeFile(rules, 'file_exists(42).\n');
+    const warned = loopRuntime({
+      model: createOfflineModel(),
+      atoms,
+      configLayers,
+      rules: [rules],
+      bounds: 'warn',
+    });
+    const events: RuntimeEvent[] = [];
+    warned.events$.subscribe((event) => events.push(event));
+
+    const outcome = await warned.run({
+      type: 'agent',
+      id: 'rev',
+      persona: 'reviewer',
+      task: { id: 'r', prompt: 'review this project' },
+    });
+
+    expect(outcome.status).toBe('completed');
+    expect(events.find((event) => event.type === 'kernel.warning')).toMatchObject({
+      agentId: 'root/rev',
+      code: 'bound_violation',
+      predicate: 'file_exists',
+      source: expect.stringContaining('local.mg:1:'),
+    });
+    const enforced = loopRuntime({
+      model: createOfflineModel(),
+      atoms,
+      configLayers,
+      rules: [rules],
+    });
+    const failed = await enforced.run({
+      type: 'agent',
+      id: 'rev',
+      persona: 'reviewer',
+      task: { id: 'r', prompt: 'review this project' },
+    });
+    expect(failed).toMatchObject({ status: 'failed', code: 'task_error' });
+    expect(failed.status === 'failed' ? failed.message : '').toContain('file_exists');
   });
 });

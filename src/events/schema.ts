@@ -82,6 +82,14 @@ export const runtimeEventSchema = z.discriminatedUnion('type', [
     completionTokens: z.number().int().nonnegative(),
   }),
   event('runtime.error', { code: z.string(), message: z.string() }),
+  // A rule file of the agent's broke a declared bound, loaded with `bounds: 'warn'`.
+  event('kernel.warning', {
+    code: z.string(),
+    message: z.string(),
+    predicate: z.string(),
+    /** `file:line:column` of the fact or rule the tuple came from, when known. */
+    source: z.string().nullable(),
+  }),
 ]);
 
 export type RuntimeEvent = z.infer<typeof runtimeEventSchema>;
@@ -103,6 +111,7 @@ export const AGENT_ACTIVITY_TYPES = [
   'audit.failed',
   'llm.delta',
   'llm.usage',
+  'kernel.warning',
 ] as const satisfies readonly RuntimeEventType[];
 
 type ActivityEvent = RuntimeEventOf<(typeof AGENT_ACTIVITY_TYPES)[number]>;

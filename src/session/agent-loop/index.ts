@@ -11,7 +11,7 @@
 import type { AgentKind, Task } from '../../../machines/contracts.js';
 import type { Clock } from '../../core/index.js';
 import type { InspectionObserver } from '../../events/index.js';
-import type { Kernel } from '../../kernel/index.js';
+import type { BoundsMode, Kernel } from '../../kernel/index.js';
 import type { ChatMessage, ChatModel } from '../../llm/index.js';
 import { createTransducer, type Intent, intentToFact } from '../../perception/index.js';
 import {
@@ -44,6 +44,12 @@ export type LoopTaskOptions = {
   readonly configLayers: readonly ConfigFile[];
   /** Extra rule files loaded with the shipped ones. */
   readonly rules?: readonly string[];
+  /**
+   * What a fact or derived tuple outside its declared `bound` does in those
+   * rules (default `enforce`: an error). With `warn`, each one is a
+   * `kernel.warning` event on the runtime's stream under the agent's path.
+   */
+  readonly bounds?: BoundsMode;
   /** Every agent's store mode (sub-agents' too); each persona's config can only tighten it. */
   readonly mode?: StoreModeInit;
   /** Asked when the approval policy wants a human (see VirtualStoreOptions.onApprovalRequest). */
@@ -70,7 +76,10 @@ export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
     compiler ??= createPromptCompiler({ atoms: options.atoms });
     // Each task gets its own kernel: routing facts of one agent's intents must
     // not leak into another's decisions.
-    const kernel = await loadShippedRules([...(options.rules ?? [])]);
+    const kernel = await loadShippedRules(
+      [...(options.rules ?? [])],
+      options.bounds ? { bounds: options.bounds } : {},
+    );
     const transducer = createTransducer();
     const configFactory = createConfigFactory(kernel, options.configLayers);
     let delegated = 0;
@@ -119,6 +128,17 @@ export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
       ),
     });
     const reporting = executor.events$.subscribe((event) => services.publish(event));
+    // warnings$ replays what loading raised, so none is lost before this subscribes.
+    const warnings = kernel.warnings$.subscribe((warning) =>
+      services.publish({
+        type: 'kernel.warning',
+        code: warning.code,
+        message: warning.message,
+        predicate: warning.predicate,
+        source: warning.at ? `${warning.at.file}:${warning.at.line}:${warning.at.column}` : null,
+      }),
+    );
+
     try {
       const result = await executor.process(task.prompt, { signal: services.signal });
       options.onExecution?.(agentPath, result);
@@ -142,6 +162,7 @@ export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
         messages: [{ role: 'assistant', content: result.response }],
       };
     } finally {
+      warnings.unsubscribe();
       reporting.unsubscribe();
       executor.close();
       store.close();
