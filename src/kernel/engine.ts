@@ -172,6 +172,50 @@ const RECOMPUTE_OVER = 64;
 const JOIN_COST = 16;
 const DELETE_COST = 32;
 
+/*
+ * What the engine derives from the program alone, computed on first use and
+ * never changed after: kept per program (by its strata and rules, which
+ * belong to one program), not per engine, so the kernels of a cached program
+ * (see cache.ts) share them instead of each planning its rules again. Plans
+ * are compiled into the rule's own scope; compiling one may add a slot for a
+ * builtin's `_` output, which no other plan reads, and frames are sized from
+ * the scope when a plan runs, after it is compiled.
+ */
+const shapes = new WeakMap<Stratum, Shape>();
+const negationPlans = new WeakMap<CompiledRule, Map<number, readonly Step[]>>();
+const headBoundPlans = new WeakMap<CompiledRule, HeadBound>();
+const groupPlans = new WeakMap<CompiledRule, readonly Step[]>();
+const groupings = new WeakMap<CompiledRule, Aggregation['keys']>();
+
+type Readers = {
+  readonly strata: ReadonlyMap<string, readonly number[]>;
+  readonly externals: ReadonlyMap<string, readonly number[]>;
+};
+const readers = new WeakMap<Program, Readers>();
+
+/** For each predicate, the strata whose rules read it; for each external, those that ask it. */
+function readersOf(program: Program): Readers {
+  let found = readers.get(program);
+  if (!found) {
+    const strata = new Map<string, number[]>();
+    const externals = new Map<string, number[]>();
+    const note = (into: Map<string, number[]>, name: string, stratum: number) => {
+      const list = into.get(name) ?? [];
+      if (list[list.length - 1] !== stratum && !list.includes(stratum)) list.push(stratum);
+      into.set(name, list);
+    };
+    for (const rule of program.rules) {
+      const stratum = program.predicates.get(rule.predicate)?.stratum ?? 0;
+      for (const scan of rule.scans) note(strata, scan.predicate, stratum);
+      for (const name of rule.negated) note(strata, name, stratum);
+      for (const name of rule.externals) note(externals, name, stratum);
+    }
+    found = { strata, externals };
+    readers.set(program, found);
+  }
+  return found;
+}
+
 export class Engine {
   readonly #program: Program;
   readonly #relations = new Map<string, Relation>();
@@ -181,9 +225,9 @@ export class Engine {
   readonly #warn: (warning: KernelWarning) => void;
   readonly #strategy: EvaluationStrategy;
   /** For each predicate, the strata with a rule that reads it. */
-  readonly #readerStrata = new Map<string, number[]>();
+  readonly #readerStrata: ReadonlyMap<string, readonly number[]>;
   /** For each external predicate, the strata with a rule that asks it. */
-  readonly #externalReaders = new Map<string, number[]>();
+  readonly #externalReaders: ReadonlyMap<string, readonly number[]>;
   readonly #externals: ReadonlyMap<string, RegisteredExternal>;
   /**
    * For each external predicate, the keys of the inputs its callback has
@@ -226,17 +270,9 @@ export class Engine {
       deltaLiteral: -1,
       delta: NO_DELTA,
     };
-    const note = (into: Map<string, number[]>, name: string, stratum: number) => {
-      const list = into.get(name) ?? [];
-      if (list[list.length - 1] !== stratum && !list.includes(stratum)) list.push(stratum);
-      into.set(name, list);
-    };
-    for (const rule of program.rules) {
-      const stratum = program.predicates.get(rule.predicate)?.stratum ?? 0;
-      for (const scan of rule.scans) note(this.#readerStrata, scan.predicate, stratum);
-      for (const name of rule.negated) note(this.#readerStrata, name, stratum);
-      for (const name of rule.externals) note(this.#externalReaders, name, stratum);
-    }
+    const readers = readersOf(program);
+    this.#readerStrata = readers.strata;
+    this.#externalReaders = readers.externals;
     for (const info of program.predicates.values()) {
       this.#relations.set(info.name, new Relation(info.arity));
       this.#base.set(info.name, new Map());
@@ -253,15 +289,17 @@ export class Engine {
     return this.#base.get(predicate)?.has(key) ?? false;
   }
 
-  /** Loads base facts (not yet evaluated). */
-  addBaseFact(info: PredicateInfo, values: readonly Value[], at: Term['at'] | null): Fact {
-    const key = tupleKey(values);
-    const existing = this.#base.get(info.name)?.get(key);
-    if (existing) return existing;
-    this.#checkBounds(info, values, at);
-    const fact: Fact = { values, key, rank: ++this.#rank };
-    this.#base.get(info.name)?.set(key, fact);
-    return fact;
+  /**
+   * Loads the program's own facts (not yet evaluated), before anything else
+   * touches the engine; see sourceFacts. A fact outside its bounds is
+   * reported (or thrown) here, per the engine's bounds mode, in source order.
+   */
+  addSourceFacts(facts: readonly SourceFact[]): void {
+    for (const { info, fact, at, fits } of facts) {
+      if (!fits) this.#checkBounds(info, fact.values, at);
+      this.#base.get(info.name)?.set(fact.key, fact);
+      if (fact.rank > this.#rank) this.#rank = fact.rank;
+    }
   }
 
   /** Evaluates every stratum from its base facts. */
@@ -657,11 +695,9 @@ export class Engine {
     return true;
   }
 
-  readonly #shapes = new Map<number, Shape>();
-
-  /** A stratum's members, rules split by kind, and where each rule reads what: computed once. */
+  /** A stratum's members, rules split by kind, and where each rule reads what: computed once per program. */
   #shape(stratum: Stratum): Shape {
-    let shape = this.#shapes.get(stratum.index);
+    let shape = shapes.get(stratum);
     if (!shape) {
       const members = new Set(stratum.predicates);
       const rules = stratum.rules.filter((rule) => !rule.aggregates);
@@ -691,7 +727,7 @@ export class Engine {
         own,
         drivers,
       };
-      this.#shapes.set(stratum.index, shape);
+      shapes.set(stratum, shape);
     }
     return shape;
   }
@@ -859,8 +895,6 @@ export class Engine {
     });
   }
 
-  readonly #negationPlans = new Map<CompiledRule, Map<number, readonly Step[]>>();
-
   /**
    * A rule's body with its negated premise at `literal` read as a positive
    * premise, first, from a delta, and the negation itself kept: the
@@ -870,10 +904,10 @@ export class Engine {
    * addition ends.
    */
   #negationPlan(rule: CompiledRule, literal: number): readonly Step[] {
-    let plans = this.#negationPlans.get(rule);
+    let plans = negationPlans.get(rule);
     if (!plans) {
       plans = new Map();
-      this.#negationPlans.set(rule, plans);
+      negationPlans.set(rule, plans);
     }
     let plan = plans.get(literal);
     if (!plan) {
@@ -915,8 +949,6 @@ export class Engine {
     return false;
   }
 
-  readonly #headBoundPlans = new Map<CompiledRule, HeadBound>();
-
   /**
    * A rule's body planned with its head variables known (compiled once per
    * rule), and a frame holding `values` in those variables; undefined when the
@@ -928,7 +960,7 @@ export class Engine {
     rule: CompiledRule,
     values: readonly Value[],
   ): { steps: readonly Step[]; frame: Frame } | undefined {
-    let plan = this.#headBoundPlans.get(rule);
+    let plan = headBoundPlans.get(rule);
     if (!plan) {
       const inBody = new Set(rule.clause.body.flatMap(literalVariables));
       const prebound = new Set<string>();
@@ -941,7 +973,7 @@ export class Engine {
         slots.push([position, slot]);
       });
       plan = { steps: compileBody(rule.clause.body, rule.scope, { prebound }), slots };
-      this.#headBoundPlans.set(rule, plan);
+      headBoundPlans.set(rule, plan);
     }
     const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
     for (const [position, slot] of plan.slots) {
@@ -959,7 +991,12 @@ export class Engine {
   #aggregation(rule: CompiledRule): Aggregation {
     let state = this.#aggregations.get(rule);
     if (!state) {
-      state = { keys: groupKeys(rule), groups: new Map(), counts: new Map() };
+      let keys = groupings.get(rule);
+      if (keys === undefined) {
+        keys = groupKeys(rule);
+        groupings.set(rule, keys);
+      }
+      state = { keys, groups: new Map(), counts: new Map() };
       this.#aggregations.set(rule, state);
     }
     return state;
@@ -1004,18 +1041,16 @@ export class Engine {
     return groups;
   }
 
-  readonly #groupPlans = new Map<CompiledRule, readonly Step[]>();
-
   /** One group's head tuples: the body run with the group's keys bound. */
   #evaluateGroup(
     rule: CompiledRule,
     keys: NonNullable<Aggregation['keys']>,
     keyValues: readonly Value[],
   ): Map<string, Value[]> {
-    let steps = this.#groupPlans.get(rule);
+    let steps = groupPlans.get(rule);
     if (!steps) {
       steps = compileBody(rule.clause.body, rule.scope, { prebound: new Set(keys.names) });
-      this.#groupPlans.set(rule, steps);
+      groupPlans.set(rule, steps);
     }
     const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
     keys.slots.forEach((slot, index) => {
@@ -1298,15 +1333,8 @@ export class Engine {
   }
 
   #checkBounds(info: PredicateInfo, values: readonly Value[], at: Term['at'] | null): void {
-    if (this.#bounds === 'ignore') return;
+    if (this.#bounds === 'ignore' || withinBounds(info, values)) return;
     const bounds = info.declaration?.bounds ?? [];
-    if (bounds.length === 0) return;
-    const fits = bounds.some(
-      (alternative) =>
-        alternative.length !== values.length ||
-        alternative.every((type, position) => valueFits(values[position] as Value, type)),
-    );
-    if (fits) return;
     const expected = bounds
       .map((alternative) => `[${alternative.map(describeType).join(', ')}]`)
       .join(' or ');
@@ -1328,6 +1356,57 @@ export class Engine {
       values: values.map(show),
     });
   }
+}
+
+/** Whether a tuple fits one of its predicate's declared `bound` alternatives (or it declares none). */
+function withinBounds(info: PredicateInfo, values: readonly Value[]): boolean {
+  const bounds = info.declaration?.bounds ?? [];
+  return (
+    bounds.length === 0 ||
+    bounds.some(
+      (alternative) =>
+        alternative.length !== values.length ||
+        alternative.every((type, position) => valueFits(values[position] as Value, type)),
+    )
+  );
+}
+
+/** A fact written in the program, ready to load: see sourceFacts. */
+export type SourceFact = {
+  readonly info: PredicateInfo;
+  readonly fact: Fact;
+  readonly at: Position;
+  /** Within its declared bounds: nothing to check or report when loading. */
+  readonly fits: boolean;
+};
+
+/**
+ * The program's facts as every engine loads them first, in source order,
+ * duplicates dropped: keyed, bounds checked, ranked 1, 2, … as a fresh
+ * engine would rank them. Facts are immutable, so engines share these.
+ */
+export function sourceFacts(
+  program: Program,
+  ground: (info: PredicateInfo, index: number) => { values: readonly Value[]; at: Position },
+): SourceFact[] {
+  const facts: SourceFact[] = [];
+  const seen = new Set<string>();
+  for (const info of program.predicates.values()) {
+    for (let index = 0; index < info.facts.length; index++) {
+      const { values, at } = ground(info, index);
+      const key = tupleKey(values);
+      const id = `${info.name}\u001e${key}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      facts.push({
+        info,
+        fact: { values, key, rank: facts.length + 1 },
+        at,
+        fits: withinBounds(info, values),
+      });
+    }
+  }
+  return facts;
 }
 
 /** Adds a tuple to a pending map, by predicate and key. */

@@ -98,6 +98,11 @@ export class KernelExternalOptionError extends NerdloopError {
   readonly code = 'kernel_external_option';
 }
 
+/** `setKernelCacheLimits` given a limit that is not a non-negative integer. */
+export class KernelCacheOptionError extends NerdloopError {
+  readonly code = 'kernel_cache_option';
+}
+
 /**
  * An external predicate's callback threw. Positioned at the premise that
  * asked; names the predicate and its inputs; the thrown value is the `cause`.

@@ -6,6 +6,13 @@ export {
   builtinReducers,
   show,
 } from './builtins.js';
+export {
+  clearKernelCache,
+  type KernelCacheLimits,
+  type KernelCacheStats,
+  kernelCacheStats,
+  setKernelCacheLimits,
+} from './cache.js';
 export type { BoundsMode, EvaluationStrategy, KernelWarning } from './engine.js';
 export * from './errors.js';
 export type {

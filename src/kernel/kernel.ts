@@ -2,7 +2,8 @@
  * The logic kernel's public face: load rule files, assert and retract base
  * facts, query with a pattern, and explain any derived fact with its proof.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Observable, ReplaySubject } from 'rxjs';
 import {
@@ -16,7 +17,15 @@ import {
   type Value,
 } from './ast.js';
 import { show } from './builtins.js';
-import { type BoundsMode, Engine, type EvaluationStrategy, type KernelWarning } from './engine.js';
+import { analyzedProgram } from './cache.js';
+import {
+  type BoundsMode,
+  Engine,
+  type EvaluationStrategy,
+  type KernelWarning,
+  type SourceFact,
+  sourceFacts,
+} from './engine.js';
 import {
   KernelExternalOptionError,
   KernelFactError,
@@ -25,7 +34,7 @@ import {
 } from './errors.js';
 import { evalExpr, type Frame, headValues, runPlan } from './evaluate.js';
 import { bindExternals, type ExternalPredicates } from './external.js';
-import { parseAtom, parseProgram, printClause } from './parse/index.js';
+import { parseAtom, printClause } from './parse/index.js';
 import { compileBody, isBuiltinAtom, newScope, type Step, termVariables } from './plan.js';
 import { analyzeProgram, type CompiledRule, type PredicateInfo, type Program } from './program.js';
 import { type Fact, tupleKey } from './relation.js';
@@ -44,6 +53,12 @@ export type KernelOptions = {
   externals?: ExternalPredicates;
   /** Evaluation strategy; `naive` exists as the benchmarks' baseline. */
   strategy?: EvaluationStrategy;
+  /**
+   * Reuse the analyzed program of sources loaded before (the same file names
+   * and texts), and keep this one for later loads. Default true; false parses
+   * and analyzes anew and leaves the cache alone (see src/kernel/cache.ts).
+   */
+  cache?: boolean;
 };
 
 export type FactInput = { predicate: string; args: readonly Value[] };
@@ -73,6 +88,58 @@ export type Proof = {
 };
 
 const QUERY_CACHE_SIZE = 512;
+
+/**
+ * Compiled query plans, per program: a plan depends on the program only (its
+ * predicates and external modes) and is never changed once compiled, so every
+ * kernel of a program shares them — a fresh kernel does not compile the
+ * questions its program's earlier kernels already asked.
+ */
+type QueryPlans = {
+  /** By pattern text: callers ask the same few questions over and over. */
+  readonly texts: Map<string, CompiledQuery>;
+  /**
+   * By the pattern's text with its string literals emptied:
+   * `persona("i1", P)` and `persona("i2", P)` share one plan, in which each
+   * string is a variable bound before the plan runs. Null: that shape has no
+   * template (a string not at the top level, say), so it is compiled as text.
+   */
+  readonly templates: Map<string, TemplateQuery | null>;
+  /**
+   * For Atom patterns, by their shape: the predicate and, per argument, its
+   * variable name, `_`, or a constant — constants are slots filled before
+   * each run, so `blocked("c1", X)` and `blocked("c2", X)` share one plan.
+   * Callers build such atoms per call (the policy gate does, per tool call),
+   * so caching by identity would miss.
+   */
+  readonly atoms: Map<string, TemplateQuery>;
+};
+
+const queryPlansOf = new WeakMap<Program, QueryPlans>();
+
+function queryPlans(program: Program): QueryPlans {
+  let plans = queryPlansOf.get(program);
+  if (!plans) {
+    plans = { texts: new Map(), templates: new Map(), atoms: new Map() };
+    queryPlansOf.set(program, plans);
+  }
+  return plans;
+}
+
+const sourceFactsOf = new WeakMap<Program, readonly SourceFact[]>();
+
+/** The program's facts, evaluated, keyed and bounds-checked once per program (facts are immutable: kernels share them). */
+function programFacts(program: Program): readonly SourceFact[] {
+  let facts = sourceFactsOf.get(program);
+  if (!facts) {
+    facts = sourceFacts(program, (info, index) => {
+      const clause = info.facts[index] as Clause;
+      return { values: groundValues(clause), at: clause.head.at };
+    });
+    sourceFactsOf.set(program, facts);
+  }
+  return facts;
+}
 
 type CompiledQuery = {
   readonly steps: readonly Step[];
@@ -117,12 +184,18 @@ const EXPLAIN_AT: Position = { file: '<explain>', line: 1, column: 1 };
 export class Kernel {
   readonly #engine: Engine;
   readonly #program: Program;
+  readonly #plans: QueryPlans;
   readonly warnings: KernelWarning[] = [];
   /** Replays: warnings raised while loading come before anyone can subscribe. */
   readonly #warnings = new ReplaySubject<KernelWarning>();
 
-  constructor(units: readonly SourceUnit[], options: KernelOptions = {}) {
-    this.#program = analyzeProgram(units);
+  /**
+   * A kernel over parsed sources, or over an analyzed program (which kernels
+   * share: it is never changed; everything a kernel changes is its own).
+   */
+  constructor(program: readonly SourceUnit[] | Program, options: KernelOptions = {}) {
+    this.#program = 'strata' in program ? program : analyzeProgram(program);
+    this.#plans = queryPlans(this.#program);
     const externals = bindExternals(this.#program, options.externals);
     this.#engine = new Engine(this.#program, {
       bounds: options.bounds ?? 'enforce',
@@ -134,12 +207,7 @@ export class Kernel {
         this.#warnings.next(warning);
       },
     });
-    for (const info of this.#program.predicates.values()) {
-      for (const clause of info.facts) {
-        const values = groundValues(clause);
-        this.#engine.addBaseFact(info, values, clause.head.at);
-      }
-    }
+    this.#engine.addSourceFacts(programFacts(this.#program));
     this.#engine.evaluateAll();
   }
 
@@ -270,39 +338,20 @@ export class Kernel {
 
   readonly #relationOf = (predicate: string) => this.#engine.relation(predicate);
 
-  /** Query plans by pattern text: callers ask the same few questions over and over. */
-  readonly #queries = new Map<string, CompiledQuery>();
-
-  /**
-   * Query plans by the pattern's text with its string literals emptied:
-   * `persona("i1", P)` and `persona("i2", P)` share one plan, in which each
-   * string is a variable bound before the plan runs. Null: that shape has no
-   * template (a string not at the top level, say), so it is compiled as text.
-   */
-  readonly #templates = new Map<string, TemplateQuery | null>();
-
   /** The template plan for a pattern and its strings, when the exact text is not cached. */
   #fromTemplate(text: string): { query: TemplateQuery; values: readonly Value[] } | undefined {
-    if (this.#queries.has(text)) return undefined;
+    if (this.#plans.texts.has(text)) return undefined;
     const split = splitStrings(text);
     if (!split) return undefined;
-    let query = this.#templates.get(split.shape);
+    const templates = this.#plans.templates;
+    let query = templates.get(split.shape);
     if (query === undefined) {
       query = this.#compileTemplate(text, split.strings);
-      if (this.#templates.size >= QUERY_CACHE_SIZE) this.#templates.clear();
-      this.#templates.set(split.shape, query);
+      if (templates.size >= QUERY_CACHE_SIZE) templates.clear();
+      templates.set(split.shape, query);
     }
     return query ? { query, values: split.strings.map(stringValue) } : undefined;
   }
-
-  /**
-   * Query plans for Atom patterns by their shape: the predicate and, per
-   * argument, its variable name, `_`, or a constant — constants are slots
-   * filled before each run, so `blocked("c1", X)` and `blocked("c2", X)`
-   * share one plan. Callers build such atoms per call (the policy gate does,
-   * per tool call), so caching by identity would miss.
-   */
-  readonly #atomQueries = new Map<string, TemplateQuery>();
 
   /** The shape plan and constants of an Atom pattern; undefined when an argument is a function or list (compiled each time). */
   #fromAtom(atom: Atom): { query: TemplateQuery; values: readonly Value[] } | undefined {
@@ -317,11 +366,12 @@ export class Kernel {
         values.push(arg.value);
       } else return undefined;
     }
-    let query = this.#atomQueries.get(shape);
+    const atoms = this.#plans.atoms;
+    let query = atoms.get(shape);
     if (query === undefined) {
       query = this.#compileAtomTemplate(atom);
-      if (this.#atomQueries.size >= QUERY_CACHE_SIZE) this.#atomQueries.clear();
-      this.#atomQueries.set(shape, query);
+      if (atoms.size >= QUERY_CACHE_SIZE) atoms.clear();
+      atoms.set(shape, query);
     }
     return { query, values };
   }
@@ -383,7 +433,8 @@ export class Kernel {
   }
 
   #compileQuery(pattern: string | Atom): CompiledQuery {
-    const cached = typeof pattern === 'string' ? this.#queries.get(pattern) : undefined;
+    const texts = this.#plans.texts;
+    const cached = typeof pattern === 'string' ? texts.get(pattern) : undefined;
     if (cached) return cached;
     const atom = typeof pattern === 'string' ? parseAtom(pattern) : pattern;
     this.#info(atom);
@@ -395,8 +446,8 @@ export class Kernel {
       names: [...new Set(termVariables({ kind: 'list', items: atom.args, at: atom.at }))],
     };
     if (typeof pattern === 'string') {
-      if (this.#queries.size >= QUERY_CACHE_SIZE) this.#queries.clear();
-      this.#queries.set(pattern, compiled);
+      if (texts.size >= QUERY_CACHE_SIZE) texts.clear();
+      texts.set(pattern, compiled);
     }
     return compiled;
   }
@@ -703,7 +754,11 @@ export function pattern(predicate: string, args: ReadonlyArray<Value | string>):
   };
 }
 
-/** A kernel over rule texts. */
+/**
+ * A kernel over rule texts. Sources analyzed before (the same file names and
+ * texts) reuse their analyzed program unless `options.cache` is false; the
+ * kernel is independent of every other all the same.
+ */
 export function createKernel(
   sources: string | KernelSource | readonly KernelSource[],
   options: KernelOptions = {},
@@ -714,20 +769,23 @@ export function createKernel(
       : Array.isArray(sources)
         ? sources
         : [sources as KernelSource];
-  return new Kernel(
-    list.map((source) => parseProgram(source.text, source.file)),
-    options,
-  );
+  return new Kernel(analyzedProgram(list, options.cache ?? true), options);
 }
 
-/** A kernel over `.mg` files and directories (every `.mg` file inside, sorted), loaded as one program. */
+/**
+ * A kernel over `.mg` files and directories (every `.mg` file inside, sorted),
+ * loaded as one program. The files are read on every call, so an edited file
+ * is analyzed anew (the cache compares texts, see createKernel).
+ */
 export async function loadKernel(
   paths: readonly string[],
   options: KernelOptions = {},
 ): Promise<Kernel> {
   const files: string[] = [];
   for (const path of paths) {
-    if ((await stat(path)).isDirectory()) {
+    // Synchronous, like the reads below: a stat takes microseconds, an
+    // awaited one a thread-pool round trip per path.
+    if (statSync(path).isDirectory()) {
       const entries = await readdir(path, { recursive: true });
       files.push(
         ...entries
@@ -739,8 +797,10 @@ export async function loadKernel(
       files.push(path);
     }
   }
-  const sources = await Promise.all(
-    files.map(async (file) => ({ file, text: await readFile(file, 'utf8') })),
-  );
+  // Rule files are small: reading one synchronously takes ~15 µs, an awaited
+  // readFile several thread-pool round trips (~100 µs each, measured with
+  // the shipped rules) — most of what loading them costs once the analysis
+  // is cached. Analysis blocks far longer than the reads anyway.
+  const sources = files.map((file) => ({ file, text: readFileSync(file, 'utf8') }));
   return createKernel(sources, options);
 }
