@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import {
   chmod,
   mkdir,
@@ -356,6 +357,45 @@ describe('read_file', () => {
     );
     const read = await call(readFileTool, { path: 'late.txt' }, context);
     expect(read.content.length).toBe(9001);
+  });
+
+  it('reads any text and any line range exactly, at sizes around its read chunks', async () => {
+    const { root, context } = await fixture({});
+    const line = fc.oneof(
+      fc.constant(''),
+      fc.string({ maxLength: 40 }).map((text) => text.replace(/[\n\0]/g, ' ')),
+    );
+    const size = fc.constantFrom(0, 1, 4_095, 4_096, 4_097, 65_535, 65_536, 65_537, 140_000);
+    let file = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 30 }),
+        size,
+        fc.nat(40),
+        fc.nat(40),
+        fc.boolean(),
+        async (lines, padTo, a, b, trailing) => {
+          let text = lines.join('\n') + (trailing ? '\n' : '');
+          // Pad with whole lines to land near a chunk boundary.
+          while (Buffer.byteLength(text) < padTo)
+            text += 'x'.repeat(Math.min(99, padTo - Buffer.byteLength(text))) + '\n';
+          const name = `f${(file += 1)}.txt`;
+          writeFileSync(join(root, name), text);
+          const all = text === '' ? [] : text.split(/(?<=\n)/);
+          const startLine = Math.min(a, b) + 1;
+          const endLine = Math.max(a, b) + 1;
+          if (startLine > Math.max(all.length, 1)) return;
+          const read = await call(
+            readFileTool,
+            { path: name, startLine, endLine, maxBytes: 2_000_000 },
+            context,
+          );
+          expect(read.totalLines).toBe(all.length);
+          expect(read.content).toBe(all.slice(startLine - 1, endLine).join(''));
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('refuses directories, missing files, FIFOs and bad ranges with typed errors', async () => {

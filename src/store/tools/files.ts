@@ -34,7 +34,15 @@ export async function statIfExists(
 
 /** Stats of an existing regular file, or the typed error saying what is there instead. */
 export async function requireRegularFile(path: ResolvedPath, operation: string): Promise<Stats> {
-  const stats = await statIfExists(path, operation);
+  return checkRegularFile(await statIfExists(path, operation), path, operation);
+}
+
+/** `stats` when they are a regular file's, else the typed error saying what is there instead. */
+export function checkRegularFile(
+  stats: Stats | undefined,
+  path: ResolvedPath,
+  operation: string,
+): Stats {
   const details = { details: { path: path.relative, operation } };
   if (stats === undefined) {
     throw new StoreNotFoundError(`${operation} ${path.relative}: no such file`, details);

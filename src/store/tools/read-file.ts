@@ -1,9 +1,10 @@
 /** read_file: a text file, or a range of its lines, with never more than a capped number of bytes. */
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import type { StoreTool } from '../tool.js';
 import { StoreBinaryFileError, StoreInvalidRangeError, toStoreError } from './errors.js';
-import { requireRegularFile, throwIfAborted } from './files.js';
+import { checkRegularFile, throwIfAborted } from './files.js';
 import { type RangeResult, readLineRange } from './read-range.js';
 import { pathArgument, truncationSchema } from './schemas.js';
 
@@ -63,13 +64,19 @@ export const readFileTool: StoreTool<ReadFileArgs, ReadFileResult> = {
     }
     const path = await context.workspace.resolve(args.path);
     throwIfAborted(context.signal, 'reading', path.relative);
-    await requireRegularFile(path, 'reading');
+    if (!path.exists) checkRegularFile(undefined, path, 'reading');
     let read: RangeResult;
     try {
-      const handle = await open(path.absolute, 'r');
+      // The kind is checked on the open file (fstat), which saves a stat by
+      // name and checks what is read; O_NONBLOCK so that opening a FIFO to
+      // find out it is one does not wait for a writer.
+      const handle = await open(path.absolute, constants.O_RDONLY | constants.O_NONBLOCK);
       try {
-        read = await readLineRange(handle, { startLine, endLine: args.endLine, maxBytes }, () =>
-          throwIfAborted(context.signal, 'reading', path.relative),
+        const stats = checkRegularFile(await handle.stat(), path, 'reading');
+        read = await readLineRange(
+          handle,
+          { startLine, endLine: args.endLine, maxBytes, size: stats.size },
+          () => throwIfAborted(context.signal, 'reading', path.relative),
         );
       } finally {
         await handle.close();

@@ -11,6 +11,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { BINARY_SNIFF_BYTES, hasNulByte } from './files.js';
 
 const CHUNK_BYTES = 64 * 1024;
+const MIN_CHUNK_BYTES = 4 * 1024;
 const NEWLINE = 0x0a;
 
 export type RangeRequest = {
@@ -18,6 +19,11 @@ export type RangeRequest = {
   /** Inclusive; undefined means to the end of the file. */
   readonly endLine: number | undefined;
   readonly maxBytes: number;
+  /**
+   * The file's size when it was opened, if known: reading stops there instead
+   * of asking once more for the end, and the buffer fits a small file.
+   */
+  readonly size?: number;
 };
 
 export type RangeResult =
@@ -63,7 +69,10 @@ export async function readLineRange(
   request: RangeRequest,
   onChunk: () => void,
 ): Promise<RangeResult> {
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  const size = request.size;
+  const buffer = Buffer.allocUnsafe(
+    size === undefined ? CHUNK_BYTES : Math.min(CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, size + 1)),
+  );
   const last = request.endLine ?? Number.POSITIVE_INFINITY;
   // One byte over the cap tells a range that fits exactly from one that does not.
   const keep = request.maxBytes + 1;
@@ -75,7 +84,7 @@ export async function readLineRange(
   let lastByte = NEWLINE;
   for (;;) {
     onChunk();
-    const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, position);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
     if (bytesRead === 0) break;
     const chunk = buffer.subarray(0, bytesRead);
     if (
@@ -86,8 +95,12 @@ export async function readLineRange(
     }
     position += bytesRead;
     lastByte = chunk[bytesRead - 1] ?? NEWLINE;
+    // A short read that reached the size the file had when opened is its end:
+    // no need to ask once more.
+    const atEnd = size !== undefined && bytesRead < buffer.length && position >= size;
     if (line > last) {
       line += countLines(chunk);
+      if (atEnd) break;
       continue;
     }
     let from = 0;
@@ -106,6 +119,7 @@ export async function readLineRange(
       if (newline !== -1) line += 1;
       from = to;
     }
+    if (atEnd) break;
   }
   const totalLines = line - 1 + (position > 0 && lastByte !== NEWLINE ? 1 : 0);
   const collected = Buffer.concat(pieces);
