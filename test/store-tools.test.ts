@@ -378,8 +378,9 @@ describe('read_file', () => {
           let text = lines.join('\n') + (trailing ? '\n' : '');
           // Pad with whole lines to land near a chunk boundary.
           while (Buffer.byteLength(text) < padTo)
-            text += 'x'.repeat(Math.min(99, padTo - Buffer.byteLength(text))) + '\n';
-          const name = `f${(file += 1)}.txt`;
+            text += `${'x'.repeat(Math.min(99, padTo - Buffer.byteLength(text)))}\n`;
+          file += 1;
+          const name = `f${file}.txt`;
           writeFileSync(join(root, name), text);
           const all = text === '' ? [] : text.split(/(?<=\n)/);
           const startLine = Math.min(a, b) + 1;
