@@ -10,7 +10,9 @@
  * A pure definition: `src/session` provides the SubAgent logic (with its task
  * runner), the nested supervisor logic and the snapshot restorer.
  */
+
 import { type AnyActorRef, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import { describeIssues } from '../src/core/index.js';
 import {
   type AgentSpec,
   type ChildSpec,
@@ -266,9 +268,7 @@ function requestSpawn(raw: unknown): void {
   const parsed = childSpecSchema.safeParse(event.spec);
   if (!parsed.success) {
     const specId = readId(event.spec);
-    const message = parsed.error.issues
-      .map((issue) => `${issue.path.join('.') || '(spec)'}: ${issue.message}`)
-      .join('; ');
+    const message = describeIssues(parsed.error.issues, '(spec)');
     emitRejected(enqueue, context, specId, 'invalid_spawn', message);
     return;
   }

@@ -34,3 +34,16 @@ export function describeUnknownError(error: unknown): string {
     return String(error);
   }
 }
+
+/** A zod issue, or anything shaped like one: where in the value, and what is wrong there. */
+export type IssueLike = { readonly path: ReadonlyArray<PropertyKey>; readonly message: string };
+
+/** `path: message` for each issue; `whole` names the value itself when the path is empty. */
+export function issueLines(issues: ReadonlyArray<IssueLike>, whole = '(root)'): string[] {
+  return issues.map((issue) => `${issue.path.map(String).join('.') || whole}: ${issue.message}`);
+}
+
+/** The issues as one line, `; `-separated (see `issueLines`). */
+export function describeIssues(issues: ReadonlyArray<IssueLike>, whole = '(root)'): string {
+  return issueLines(issues, whole).join('; ');
+}

@@ -11,6 +11,12 @@ export {
   sequentialIds,
   systemClock,
 } from './clock.js';
-export { describeUnknownError, NerdloopError } from './errors.js';
+export {
+  describeIssues,
+  describeUnknownError,
+  type IssueLike,
+  issueLines,
+  NerdloopError,
+} from './errors.js';
 export { errnoCode, isWithin } from './fs.js';
 export { type ToolResultLike, toolResultText } from './tool-result-text.js';

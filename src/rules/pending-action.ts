@@ -2,7 +2,9 @@
  * A tool call waiting for the constitution's verdict. It arrives from the
  * LLM's tool arguments, so it crosses a boundary and goes through a schema.
  */
+
 import { z } from 'zod';
+import { issueLines } from '../core/index.js';
 import { InvalidPendingActionError } from './errors.js';
 
 /** `write_file` or `/write_file`: a Mangle name, given with or without its slash. */
@@ -41,9 +43,7 @@ const personaName = /^[a-z][a-z0-9_]*$/;
 export function parsePendingAction(input: unknown): PendingAction {
   const parsed = pendingActionSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-  );
+  const problems = issueLines(parsed.error.issues);
   throw new InvalidPendingActionError(`invalid pending action: ${problems.join('; ')}`, {
     details: { problems },
   });

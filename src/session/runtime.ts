@@ -16,7 +16,14 @@ import {
   taskSchema,
 } from '../../machines/contracts.js';
 import { childSystemId, type RestoredAgent } from '../../machines/spawner.machine.js';
-import { type Clock, describeUnknownError, NerdloopError, systemClock } from '../core/index.js';
+import {
+  type Clock,
+  describeIssues,
+  describeUnknownError,
+  issueLines,
+  NerdloopError,
+  systemClock,
+} from '../core/index.js';
 import {
   createInspectionTranslator,
   type InspectionObserver,
@@ -162,7 +169,7 @@ export class Runtime {
     this.#assertRunning();
     const parsed = taskSchema.safeParse(task);
     if (!parsed.success)
-      throw new InvalidTaskError(`invalid task: ${describeIssues(parsed.error)}`);
+      throw new InvalidTaskError(`invalid task: ${describeIssues(parsed.error.issues)}`);
     this.#agentRef(agentPath).send({ type: 'START', task: parsed.data });
   }
 
@@ -516,25 +523,17 @@ const contextOf = (snapshot: unknown): unknown =>
 function describeInvalidAgentSnapshot(snapshot: unknown): string | null {
   const parsed = restorableStateSchema.safeParse(contextOf(snapshot));
   if (parsed.success) return null;
-  return parsed.error.issues
-    .map((issue) => `context.${issue.path.join('.')}: ${issue.message}`)
+  return issueLines(parsed.error.issues, '')
+    .map((line) => `context.${line}`)
     .join('; ');
 }
 
 function parseSpec(spec: ChildSpecInit): ChildSpec {
   const parsed = childSpecSchema.safeParse(spec);
   if (!parsed.success) {
-    throw new SpawnRejectedError(`invalid spawn spec: ${describeIssues(parsed.error)}`);
+    throw new SpawnRejectedError(`invalid spawn spec: ${describeIssues(parsed.error.issues)}`);
   }
   return parsed.data;
-}
-
-function describeIssues(error: {
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>;
-}): string {
-  return error.issues
-    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
 }
 
 function splitPath(path: string): [string, string] {

@@ -13,7 +13,7 @@ import {
   type TaskOutput,
   taskOutputSchema,
 } from '../../machines/contracts.js';
-import { describeUnknownError, NerdloopError } from '../core/index.js';
+import { describeIssues, describeUnknownError, NerdloopError } from '../core/index.js';
 import type { AgentActivity } from '../events/index.js';
 import type { DelegationRequest, Inheritance, TaskOutcome } from './outcome.js';
 
@@ -97,9 +97,7 @@ export function createRunTask(
               type: 'TASK.FAILED',
               error: {
                 code: 'invalid_output',
-                message: `task returned an invalid output: ${parsed.error.issues
-                  .map((issue) => `${issue.path.join('.') || '(output)'}: ${issue.message}`)
-                  .join('; ')}`,
+                message: `task returned an invalid output: ${describeIssues(parsed.error.issues, '(output)')}`,
               },
             });
         },

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, extname, join } from 'node:path';
 import { z } from 'zod';
 import { type Clock, systemClock } from '../core/clock.js';
-import { describeUnknownError, NerdloopError } from '../core/errors.js';
+import { describeUnknownError, issueLines, NerdloopError } from '../core/errors.js';
 import { errnoCode } from '../core/fs.js';
 
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -247,10 +247,7 @@ function describeJsonError(text: string, error: unknown): string {
 }
 
 function describeIssues(issues: z.ZodError['issues']): string {
-  const shown = issues.slice(0, 3).map((issue) => {
-    const path = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
-    return `${path}: ${issue.message}`;
-  });
+  const shown = issueLines(issues.slice(0, 3));
   const more = issues.length > shown.length ? ` (and ${issues.length - shown.length} more)` : '';
   return `not a snapshot envelope: ${shown.join('; ')}${more}`;
 }

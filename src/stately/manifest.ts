@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AnyStateMachine } from 'xstate';
 import { z } from 'zod';
-import { describeUnknownError, NerdloopError } from '../core/index.js';
+import { describeUnknownError, issueLines, NerdloopError } from '../core/index.js';
 
 const eventSchema = z.looseObject({ type: z.string().min(1) });
 
@@ -120,9 +120,7 @@ export async function loadManifest(path = defaultManifestPath()): Promise<Statel
   }
   const parsed = statelyManifestSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    );
+    const problems = issueLines(parsed.error.issues);
     throw new ManifestError(`${path} is not a valid manifest: ${problems.join('; ')}`);
   }
   const names = new Set<string>();

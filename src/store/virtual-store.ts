@@ -8,6 +8,7 @@ import { type Observable, Subject } from 'rxjs';
 import type { z } from 'zod';
 import {
   type Clock,
+  describeIssues,
   describeUnknownError,
   type IdGenerator,
   NerdloopError,
@@ -123,9 +124,7 @@ export class VirtualStore {
     }
     const parsed = tool.parameters.safeParse(args);
     if (!parsed.success) {
-      const problems = parsed.error.issues
-        .map((issue) => `${issue.path.join('.') || '(arguments)'}: ${issue.message}`)
-        .join('; ');
+      const problems = describeIssues(parsed.error.issues, '(arguments)');
       return this.#refuse(
         callId,
         name,
@@ -201,9 +200,7 @@ export class VirtualStore {
             ok: false,
             error: {
               code: 'store_invalid_result',
-              message: `${name} returned a result that does not fit its schema: ${checked.error.issues
-                .map((issue) => `${issue.path.join('.') || '(result)'}: ${issue.message}`)
-                .join('; ')}`,
+              message: `${name} returned a result that does not fit its schema: ${describeIssues(checked.error.issues, '(result)')}`,
             },
           };
     } catch (error) {

@@ -3,7 +3,7 @@
  * with conflicts made symmetric and the always-present set worked out. All of
  * this is independent of the context, so compile() only selects.
  */
-import { canonicalDigest } from '../../core/index.js';
+import { canonicalDigest, describeIssues } from '../../core/index.js';
 import { type Atom, atomSchema } from '../atoms/index.js';
 import { PromptAtomsInvalidError } from './errors.js';
 
@@ -33,7 +33,7 @@ export function buildAtomTable(input: readonly Atom[]): AtomTable {
     const parsed = atomSchema.safeParse(atom);
     if (!parsed.success) {
       throw new PromptAtomsInvalidError(
-        `atom ${JSON.stringify(atom.id)} is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+        `atom ${JSON.stringify(atom.id)} is invalid: ${describeIssues(parsed.error.issues, '')}`,
         { details: { atomId: atom.id } },
       );
     }

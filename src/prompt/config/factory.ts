@@ -3,9 +3,11 @@
  * (persona, tools) and the config layers (shipped defaults, then the user's
  * file; per layer, `defaults` then the persona's section).
  */
+
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { describeIssues } from '../../core/index.js';
 import { type Kernel, pattern, show, stringValue } from '../../kernel/index.js';
 import { ConfigFileError, UnroutedIntentError } from './errors.js';
 import {
@@ -41,9 +43,7 @@ export async function loadConfigFile(
   }
   const parsed = configFileSchema.safeParse(data);
   if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`)
-      .join('; ');
+    const problems = describeIssues(parsed.error.issues, '(file)');
     throw new ConfigFileError(`${path}: ${problems}`, { details: { file: path } });
   }
   return parsed.data;

@@ -23,7 +23,7 @@ import {
   type OrientInput,
   type RespondInput,
 } from '../../../machines/loop.contracts.js';
-import { type Clock, systemClock } from '../../core/index.js';
+import { type Clock, describeIssues, systemClock } from '../../core/index.js';
 import type { FactInput, Kernel } from '../../kernel/index.js';
 import type { ChatModel } from '../../llm/index.js';
 import { type Intent, intentSchema, type Transducer } from '../../perception/index.js';
@@ -96,9 +96,7 @@ function checked<Schema extends z.ZodType>(
 ): z.output<Schema> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues
-    .map((issue) => `${issue.path.join('.') || '(output)'}: ${issue.message}`)
-    .join('; ');
+  const problems = describeIssues(parsed.error.issues, '(output)');
   throw new StageOutputError(`${stage} returned an invalid output: ${problems}`, {
     details: { stage, issues: parsed.error.issues },
   });

@@ -3,7 +3,7 @@
  * constitution and, when the approval policy says so, a human decide.
  */
 import type { Clock } from '../../core/index.js';
-import { describeUnknownError, NerdloopError } from '../../core/index.js';
+import { describeIssues, describeUnknownError, NerdloopError } from '../../core/index.js';
 import { type Kernel, nameValue, pattern, renderProofs } from '../../kernel/index.js';
 import { decide, type World } from '../../rules/index.js';
 import type { CallTerms } from '../tool.js';
@@ -102,7 +102,7 @@ export class PolicyGate {
     const mode = storeModeSchema.safeParse(options.mode ?? {});
     if (!mode.success) {
       throw new InvalidStoreModeError(
-        `invalid store mode: ${mode.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+        `invalid store mode: ${describeIssues(mode.error.issues, '')}`,
       );
     }
     this.mode = mode.data;
@@ -128,7 +128,7 @@ export class PolicyGate {
     const limit = request.mode === undefined ? undefined : callModeSchema.safeParse(request.mode);
     if (limit !== undefined && !limit.success)
       throw new InvalidStoreModeError(
-        `invalid call mode: ${limit.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+        `invalid call mode: ${describeIssues(limit.error.issues, '')}`,
       );
     return {
       persona:
