@@ -293,13 +293,16 @@ export function headValues(shape: ClauseShape, frame: Frame): Value[] | undefine
  * engine treats it like any other rule: incrementally, one solution at a time.
  */
 export function applyLets(shape: ClauseShape, frame: Frame): boolean {
-  for (const stage of shape.transforms) {
-    for (const binding of stage.lets) {
-      if (binding.kind !== 'map') continue;
-      const value = evalExpr(binding.expr, frame);
-      if (value === undefined) return false;
-      frame[binding.slot] = value;
-    }
+  return shape.transforms.every((stage) => applyStageLets(stage, frame));
+}
+
+/** One stage's `let` maps on one solution, in place; false when a function has no value. */
+function applyStageLets(stage: ClauseShape['transforms'][number], frame: Frame): boolean {
+  for (const binding of stage.lets) {
+    if (binding.kind !== 'map') continue;
+    const value = evalExpr(binding.expr, frame);
+    if (value === undefined) return false;
+    frame[binding.slot] = value;
   }
   return true;
 }
@@ -326,17 +329,7 @@ export function applyTransforms(shape: ClauseShape, singleAtomBody: boolean, inp
       const next: Row[] = [];
       for (const row of rows) {
         const frame = [...row.frame];
-        let ok = true;
-        for (const binding of stage.lets) {
-          if (binding.kind !== 'map') continue;
-          const value = evalExpr(binding.expr, frame);
-          if (value === undefined) {
-            ok = false;
-            break;
-          }
-          frame[binding.slot] = value;
-        }
-        if (ok) next.push({ frame, premises: row.premises });
+        if (applyStageLets(stage, frame)) next.push({ frame, premises: row.premises });
       }
       rows = next;
       continue;

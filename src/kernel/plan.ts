@@ -445,7 +445,13 @@ function throwIfExternalStuck(
   }
 }
 
-function compileExternal(atom: Atom, scope: Scope, bound: Set<string>): Step {
+/** An external premise, or with `negation` the negated one at that literal's position. */
+function compileExternal(
+  atom: Atom,
+  scope: Scope,
+  bound: Set<string>,
+  negation?: { readonly at: Position },
+): Step {
   const spec = scope.externals.get(atom.predicate);
   if (!spec) throw new Error(`${atom.predicate} is not external`);
   // Inputs first: compileAtomArgs marks the atom's own variables bound.
@@ -454,32 +460,21 @@ function compileExternal(atom: Atom, scope: Scope, bound: Set<string>): Step {
   return {
     kind: 'external',
     predicate: atom.predicate,
-    negated: false,
+    negated: negation !== undefined,
     inputs,
     args,
     keyPositions,
-    at: atom.at,
+    at: negation?.at ?? atom.at,
   };
 }
 
 function compileFilter(literal: Literal, scope: Scope, bound: Set<string>): Step {
   switch (literal.kind) {
     case 'negation': {
+      // A copy of `bound`: a negation binds nothing for the literals after it.
+      if (scope.externals.has(literal.atom.predicate))
+        return compileExternal(literal.atom, scope, new Set(bound), { at: literal.at });
       const { args, keyPositions } = compileAtomArgs(literal.atom, scope, new Set(bound));
-      const spec = scope.externals.get(literal.atom.predicate);
-      if (spec) {
-        return {
-          kind: 'external',
-          predicate: literal.atom.predicate,
-          negated: true,
-          inputs: spec.inputs.map((position) =>
-            compileExpr(literal.atom.args[position] as Term, scope),
-          ),
-          args,
-          keyPositions,
-          at: literal.at,
-        };
-      }
       return {
         kind: 'negation',
         predicate: literal.atom.predicate,
