@@ -72,8 +72,13 @@ const factKey = (fact: FactInput): string => `${fact.predicate}(${fact.args.map(
 export function replaceWorldFacts(kernel: Kernel, facts: readonly FactInput[]): void {
   const previous = heldWorlds.get(kernel) ?? new Map<string, FactInput>();
   const next = new Map(facts.map((fact) => [factKey(fact), fact]));
-  for (const [key, fact] of previous) if (!next.has(key)) kernel.retract(fact);
-  const held = new Map<string, FactInput>();
-  for (const [key, fact] of next) if (previous.has(key) || kernel.assert(fact)) held.set(key, fact);
+  // One evaluation pass each way, not one per fact: a workspace has thousands.
+  kernel.retractAll([...previous].flatMap(([key, fact]) => (next.has(key) ? [] : [fact])));
+  const added = [...next].filter(([key]) => !previous.has(key));
+  const isNew = kernel.assertAll(added.map(([, fact]) => fact));
+  const held = new Map([...next].filter(([key]) => previous.has(key)));
+  added.forEach(([key, fact], index) => {
+    if (isNew[index]) held.set(key, fact);
+  });
   heldWorlds.set(kernel, held);
 }

@@ -546,11 +546,6 @@ function splitPath(path: string): [string, string] {
 /** What a sub-agent inherits: its delegator's inheritance narrowed by the delegating call's terms. */
 function inherit(above: Inheritance | undefined, judgedAs: CallTerms | undefined): Inheritance {
   const personas = [...(above?.personas ?? []), ...(judgedAs ? [judgedAs.persona] : [])];
-  const mode =
-    judgedAs === undefined
-      ? above?.mode
-      : above?.mode === undefined
-        ? judgedAs.mode
-        : tightenMode(above.mode, judgedAs.mode);
+  const mode = judgedAs === undefined ? above?.mode : tightenMode(judgedAs.mode, above?.mode);
   return mode === undefined ? { personas } : { mode, personas };
 }

@@ -11,7 +11,7 @@
 import type { AgentKind, Task } from '../../../machines/contracts.js';
 import type { Clock } from '../../core/index.js';
 import type { InspectionObserver } from '../../events/index.js';
-import type { BoundsMode, Kernel } from '../../kernel/index.js';
+import { type BoundsMode, formatPosition, type Kernel } from '../../kernel/index.js';
 import type { ChatMessage, ChatModel } from '../../llm/index.js';
 import { createTransducer, type Intent, intentToFact } from '../../perception/index.js';
 import {
@@ -135,7 +135,7 @@ export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
         code: warning.code,
         message: warning.message,
         predicate: warning.predicate,
-        source: warning.at ? `${warning.at.file}:${warning.at.line}:${warning.at.column}` : null,
+        source: warning.at ? formatPosition(warning.at) : null,
       }),
     );
 
@@ -172,13 +172,7 @@ export function createLoopTaskFunction(options: LoopTaskOptions): TaskFunction {
 
 /** The persona the rules route an intent to; the kernel is left as it was. */
 function routePersona(kernel: Kernel, configFactory: ConfigFactory, intent: Intent): string {
-  const fact = intentToFact(intent);
-  kernel.assert(fact);
-  try {
-    return configFactory.configFor(intent.id).persona;
-  } finally {
-    kernel.retract(fact);
-  }
+  return kernel.withFacts([intentToFact(intent)], () => configFactory.configFor(intent.id).persona);
 }
 
 export type SpawnForIntentOptions = {
