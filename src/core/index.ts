@@ -11,6 +11,7 @@ export {
   sequentialIds,
   systemClock,
 } from './clock.js';
+export { type Deadline, deadline } from './deadline.js';
 export {
   describeIssues,
   describeUnknownError,

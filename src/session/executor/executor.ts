@@ -12,6 +12,7 @@ import {
 import { loopClockActions, loopMachine } from '../../../machines/loop.machine.js';
 import {
   type Clock,
+  deadline,
   describeUnknownError,
   type IdGenerator,
   randomIds,
@@ -241,21 +242,18 @@ export class Executor {
     budgetTokens: number,
     signal: AbortSignal | undefined,
   ): Promise<readonly ChatMessage[]> {
-    const bounded = new AbortController();
-    const follow = () => bounded.abort(signal?.reason);
-    if (signal?.aborted) follow();
-    else signal?.addEventListener('abort', follow, { once: true });
     const timeoutMs = this.#options.limits?.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
-    const timer = this.#clock.setTimeout(
-      () =>
-        bounded.abort(
-          new HistoryCompressionTimeoutError(
-            `compressing the history took longer than the run's ${timeoutMs} ms timeout`,
-            { details: { timeoutMs } },
-          ),
+    const bounded = deadline({
+      parent: signal,
+      ms: timeoutMs,
+      clock: this.#clock,
+      reason: () =>
+        new HistoryCompressionTimeoutError(
+          `compressing the history took longer than the run's ${timeoutMs} ms timeout`,
+          { details: { timeoutMs } },
         ),
-      timeoutMs,
-    );
+    });
+    bounded.start();
     try {
       return await this.#compress(history, {
         budgetTokens,
@@ -264,8 +262,7 @@ export class Executor {
         onUsage: (usage) => this.#events.next({ type: 'llm.usage', ...usage }),
       });
     } finally {
-      this.#clock.clearTimeout(timer);
-      signal?.removeEventListener('abort', follow);
+      bounded.dispose();
     }
   }
 

@@ -4,9 +4,9 @@
  * arguments, tools it was not offered and calls that ran out of time come back
  * to it as tool errors.
  */
-import { defaultIfEmpty, filter, type Observable, take } from 'rxjs';
+import { defaultIfEmpty, filter, take } from 'rxjs';
 import type { LoopToolResult, ToolCall } from '../../../machines/loop.contracts.js';
-import { type Clock, NerdloopError, toolResultText } from '../../core/index.js';
+import { type Clock, deadline, NerdloopError, toolResultText } from '../../core/index.js';
 import type { AgentConfig } from '../../prompt/index.js';
 import type { VirtualStore } from '../../store/index.js';
 
@@ -64,17 +64,23 @@ async function runToolCall(call: ToolCall, options: ToolBatchOptions): Promise<L
     // starts at once, as it did before permissions were watched.
     defaultIfEmpty(null),
   );
-  const deadline = callDeadline(options.signal, limitMs, options.clock, permitted$);
+  const callDeadline = deadline({
+    parent: options.signal,
+    ms: limitMs,
+    clock: options.clock,
+    reason: () => new ToolTimeoutError(`the tool call ran out of its ${limitMs} ms`),
+  });
+  const starting = permitted$.subscribe(() => callDeadline.start());
   try {
     const outcome = await options.store.call(call.name, call.arguments, {
-      signal: deadline.signal,
+      signal: callDeadline.signal,
       callId: call.id,
       persona: config.persona,
       mode: config.policy,
     });
     // The store answers once the tool has stopped (run_command kills its process
     // group on abort). A run that was cancelled keeps the store's own outcome.
-    if (deadline.expired && !options.signal.aborted) {
+    if (callDeadline.expired && !options.signal.aborted) {
       const timeout = new ToolTimeoutError(
         `${call.name} did not finish within its ${config.toolTimeoutMs} ms limit (toolTimeoutMs) and was stopped; what it returned: ${toolResultText(outcome)}`,
         { details: { tool: call.name, toolTimeoutMs: config.toolTimeoutMs } },
@@ -84,48 +90,9 @@ async function runToolCall(call: ToolCall, options: ToolBatchOptions): Promise<L
     // A ToolOutcome is already a LoopToolResult (the loop's contract mirrors the store's).
     return outcome;
   } finally {
-    deadline.dispose();
+    starting.unsubscribe();
+    callDeadline.dispose();
   }
-}
-
-/**
- * The run's signal, from the start, combined with a timer of `ms` on `clock`
- * that starts when `start$` first emits (a call that never does, like a
- * denied one, is never timed). Built by hand rather than with
- * `AbortSignal.timeout`, which only the real clock drives.
- */
-function callDeadline(
-  run: AbortSignal,
-  ms: number | undefined,
-  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>,
-  start$: Observable<unknown>,
-): { readonly signal: AbortSignal; readonly expired: boolean; dispose(): void } {
-  const controller = new AbortController();
-  let expired = false;
-  const onRunAbort = () => controller.abort(run.reason);
-  if (run.aborted) onRunAbort();
-  else run.addEventListener('abort', onRunAbort, { once: true });
-  let timer: unknown;
-  const starting =
-    ms === undefined
-      ? undefined
-      : start$.pipe(take(1)).subscribe(() => {
-          timer = clock.setTimeout(() => {
-            expired = true;
-            controller.abort(new ToolTimeoutError(`the tool call ran out of its ${ms} ms`));
-          }, ms);
-        });
-  return {
-    signal: controller.signal,
-    get expired() {
-      return expired;
-    },
-    dispose() {
-      starting?.unsubscribe();
-      if (timer !== undefined) clock.clearTimeout(timer);
-      run.removeEventListener('abort', onRunAbort);
-    },
-  };
 }
 
 function refusal(call: ToolCall, code: string, message: string): LoopToolResult {
