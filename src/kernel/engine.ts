@@ -1119,9 +1119,7 @@ export class Engine {
       for (const [key, { values, before }] of counted) {
         const after = state.counts.get(key) ?? 0;
         if (before > 0 && after === 0) {
-          const list = lost.get(rule.predicate) ?? new Map<string, Value[]>();
-          list.set(key, values);
-          lost.set(rule.predicate, list);
+          stage(lost, rule.predicate, key, values);
         } else if (before === 0 && after > 0) gained.push([rule, values]);
       }
     }
@@ -1300,19 +1298,13 @@ export class Engine {
 
   #stage(pending: Map<string, Map<string, Value[]>>, rule: CompiledRule, values: Value[]): void {
     const key = tupleKey(values);
-    if (this.relation(rule.predicate).has(key)) return;
-    let byKey = pending.get(rule.predicate);
-    if (!byKey) {
-      byKey = new Map();
-      pending.set(rule.predicate, byKey);
-    }
-    if (byKey.has(key)) return;
+    if (this.relation(rule.predicate).has(key) || pending.get(rule.predicate)?.has(key)) return;
     // Checked here, where the rule that made the tuple is known, once per new tuple.
     if (this.#bounds !== 'ignore' && !this.#checked?.get(rule.predicate)?.has(key)) {
       const info = this.#program.predicates.get(rule.predicate);
       if (info) this.#checkBounds(info, values, rule.clause.at);
     }
-    byKey.set(key, values);
+    stage(pending, rule.predicate, key, values);
   }
 
   /** Adds a round's new tuples with one rank; returns them as the next delta. */
