@@ -1,11 +1,9 @@
 /**
- * `nerdloop demo`: the offline main job until the LLM loop exists. A real
- * Runtime runs a small supervision tree over the workspace with the
- * deterministic tasks of `demo-tasks.ts`, shows supervision (a nested
- * supervisor, a persistent agent, a restart), and reports how every task ended.
+ * `nerdloop demo`: an offline tour of supervision. A real Runtime runs a small
+ * supervision tree over the workspace with the deterministic tasks of
+ * `demo-tasks.ts`, shows supervision (a nested supervisor, a persistent agent,
+ * a restart), and reports how every task ended.
  */
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Task } from '../../machines/contracts.js';
 import { describeUnknownError } from '../core/index.js';
@@ -22,7 +20,8 @@ import { type DemoPlan, maxTeamAgents, planDemo } from './demo-plan.js';
 import { progressLine, summaryTable } from './demo-report.js';
 import { createDemoTasks } from './demo-tasks.js';
 import { DemoTracker, endedAsPlanned, type TaskRecord } from './demo-tracker.js';
-import { DemoIncompleteError, DemoInterruptedError, WorkspaceError } from './errors.js';
+import { DemoIncompleteError, DemoInterruptedError } from './errors.js';
+import { checkWorkspace } from './orient.js';
 
 export type DemoOptions = {
   /** Agents in the `team` supervisor. */
@@ -187,15 +186,6 @@ async function startInspector(options: DemoOptions, output: CliOutput): Promise<
     `inspector bridge: ${inspector.url} (page: ${page}; the hosted inspector it embeds needs a network)\n`,
   );
   return inspector;
-}
-
-async function checkWorkspace(dir: string): Promise<string> {
-  const path = resolve(dir);
-  const info = await stat(path).catch(() => null);
-  if (!info?.isDirectory()) {
-    throw new WorkspaceError(`workspace ${path} is not a directory`, { details: { path } });
-  }
-  return path;
 }
 
 function assertPlanned(report: DemoReport): void {

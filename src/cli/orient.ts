@@ -46,11 +46,17 @@ export type WorkspaceSetup = {
   readonly configLayers: readonly ConfigFile[];
 };
 
-export async function loadWorkspaceSetup(workspaceDir: string): Promise<WorkspaceSetup> {
-  const workspace = resolve(workspaceDir);
-  if (!(await isDirectory(workspace))) {
-    throw new WorkspaceError(`workspace ${workspace} is not a directory`);
+/** The workspace's absolute path, or a WorkspaceError when it is not a directory. */
+export async function checkWorkspace(dir: string): Promise<string> {
+  const path = resolve(dir);
+  if (!(await isDirectory(path))) {
+    throw new WorkspaceError(`workspace ${path} is not a directory`, { details: { path } });
   }
+  return path;
+}
+
+export async function loadWorkspaceSetup(workspaceDir: string): Promise<WorkspaceSetup> {
+  const workspace = await checkWorkspace(workspaceDir);
   const own = join(workspace, '.nerdloop');
   const rules = (await isDirectory(join(own, 'rules'))) ? [join(own, 'rules')] : [];
   const kernel = await loadShippedRules(rules);
