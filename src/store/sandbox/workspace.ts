@@ -4,6 +4,7 @@
  * keeps I/O last: refuse on the string, then walk, then refuse on where the
  * walk led.
  */
+import { realpathSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { errnoCode, isWithin } from '../../core/index.js';
@@ -99,7 +100,7 @@ async function walkOrRefuse(
     // An existing path: the kernel's own resolution in one call, every symlink
     // on the way followed, is the whole answer. Only a path that does not exist
     // (a new file, a dangling symlink) needs the walk to know where it would land.
-    const existing = await realpathIfExists(join(root, ...segments));
+    const existing = realpathIfExists(join(root, ...segments));
     if (existing !== undefined) return { absolute: existing, exists: true };
     const walked = await walk(root, segments);
     return { absolute: await confirm(walked.absolute), exists: walked.exists };
@@ -112,9 +113,15 @@ async function walkOrRefuse(
   }
 }
 
-async function realpathIfExists(path: string): Promise<string | undefined> {
+/**
+ * Synchronous on purpose: it is one realpath(3) call on a path the policy
+ * gate has just resolved the same way (so its dentries are hot), and a
+ * thread-pool round trip costs tens of times more than the call itself.
+ * Reading and writing file data stays asynchronous.
+ */
+function realpathIfExists(path: string): string | undefined {
   try {
-    return await realpath(path);
+    return realpathSync.native(path);
   } catch (error) {
     const code = errnoCode(error);
     // Missing, or a dangling or looping link: the walk finds out which and says so.

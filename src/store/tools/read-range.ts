@@ -7,7 +7,6 @@
  * Lines end at `\n` (a `\r` before it stays in the content); a last line
  * without a newline counts; an empty file has no lines.
  */
-import type { FileHandle } from 'node:fs/promises';
 import { BINARY_SNIFF_BYTES, hasNulByte } from './files.js';
 
 const CHUNK_BYTES = 64 * 1024;
@@ -25,6 +24,12 @@ export type RangeRequest = {
    */
   readonly size?: number;
 };
+
+/**
+ * Reads file bytes at `position` into `buffer` (from its start, at most its
+ * length) and gives how many were read: 0 at the end of the file.
+ */
+export type ChunkReader = (buffer: Buffer, position: number) => number | Promise<number>;
 
 export type RangeResult =
   | { readonly kind: 'binary' }
@@ -65,7 +70,7 @@ function countLines(bytes: Buffer): number {
 }
 
 export async function readLineRange(
-  handle: FileHandle,
+  readChunk: ChunkReader,
   request: RangeRequest,
   onChunk: () => void,
 ): Promise<RangeResult> {
@@ -84,7 +89,7 @@ export async function readLineRange(
   let lastByte = NEWLINE;
   for (;;) {
     onChunk();
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+    const bytesRead = await readChunk(buffer, position);
     if (bytesRead === 0) break;
     const chunk = buffer.subarray(0, bytesRead);
     if (
