@@ -18,6 +18,10 @@
  *     repeat until an answer without tool calls. What any loop has to do.
  * Building each side's objects (loading the rules, the store, the Agent) and
  * collecting the heap are done before the clock starts; only the run is timed.
+ * The heap is fully collected before each turn count's runs, and its young
+ * generation before each run: V8 drops the compiled code of regular
+ * expressions at every full collection, so a full collection before every
+ * run (or every round) would make every run recompile them.
  * A last row divides the per-turn cost at 200 turns by the one at 10 turns:
  * 100% is flat.
  */
@@ -63,7 +67,7 @@ import {
   keepWholeHistory,
 } from '../src/session/executor/index.js';
 import { createVirtualStore } from '../src/store/index.js';
-import { type BenchRow, gc } from './support.js';
+import { type BenchRow, gc, scavenge } from './support.js';
 
 // Relative to dist-bench/bench/, where `npm run bench` runs this file from.
 const DEMO = fileURLToPath(new URL('../../examples/demo-workspace', import.meta.url));
@@ -98,12 +102,13 @@ type Side = (turns: number) => Promise<PreparedRun>;
 
 /**
  * Wall time of one run, in ms. What the run needs is built before the clock
- * starts, and the heap collected: each run pays for the collections its own
- * allocations cause, not for the garbage the previous side left.
+ * starts, and the young generation collected: each run pays for the
+ * collections its own allocations cause, not for the garbage the previous
+ * side left. (Each measurement starts with a full collection, see below.)
  */
 async function timedRun(side: Side, turns: number): Promise<number> {
   const run = await side(turns);
-  await gc();
+  await scavenge();
   const started = performance.now();
   await run.play();
   const spent = performance.now() - started;
@@ -123,6 +128,8 @@ async function interleavedMicrosPerTurn(
   turns: number,
   runs: number,
 ): Promise<number[]> {
+  // Once a measurement, not before every run: see `scavenge`.
+  await gc();
   for (const side of sides) await timedRun(side, turns); // warm-up: every side optimised
   const spent = sides.map(() => 0);
   const order = sides.map((side, index) => ({ side, index }));

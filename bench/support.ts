@@ -47,6 +47,21 @@ export async function gc(): Promise<void> {
   }
 }
 
+/**
+ * A young-generation collection only: it empties the nursery, where a run's
+ * short-lived garbage is, without the full collection that `gc` makes. V8
+ * discards the compiled code of regular expressions not used in the last
+ * few full collections, so a full collection before every run of every side
+ * would make each run recompile its regular expressions (~0.1–0.7 ms each),
+ * which a process running tasks back to back does not do.
+ */
+export async function scavenge(): Promise<void> {
+  const collect = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
+  if (!collect) throw new Error('run benchmarks with --expose-gc (npm run bench does)');
+  collect({ type: 'minor' });
+  await tick();
+}
+
 export const heapUsed = (): number => process.memoryUsage().heapUsed;
 
 export function printRows(rows: BenchRow[]): void {

@@ -20,4 +20,11 @@ export {
   NerdloopError,
 } from './errors.js';
 export { errnoCode, isWithin } from './fs.js';
+export {
+  type ChunkReader,
+  chunkReader,
+  READ_IN_PLACE_BYTES,
+  readSmallFile,
+  withOpenFile,
+} from './read-file.js';
 export { type ToolResultLike, toolResultText } from './tool-result-text.js';

@@ -4,9 +4,9 @@
  * rules the agent gets) and a `package_script` fact for each package.json
  * script, so routing can detect frameworks, languages and test commands.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { readSmallFile } from '../core/index.js';
 import { type FactInput, type Kernel, show, stringValue } from '../kernel/index.js';
 import { createWorkspace, type Workspace, workspaceFiles } from '../store/index.js';
 
@@ -31,6 +31,9 @@ export async function workspaceFacts(
   return [...files, ...scripts];
 }
 
+/** A package.json larger than this is no real one: reading it would only cost memory and time. */
+const MAX_PACKAGE_JSON_BYTES = 4 * 1024 * 1024;
+
 const packageJsonSchema = z.looseObject({
   scripts: z.record(z.string(), z.string()).optional(),
 });
@@ -39,7 +42,9 @@ const packageJsonSchema = z.looseObject({
 async function packageScripts(root: string): Promise<FactInput[]> {
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+    const bytes = await readSmallFile(join(root, 'package.json'), MAX_PACKAGE_JSON_BYTES);
+    if (bytes === undefined) return [];
+    data = JSON.parse(bytes.toString('utf8'));
   } catch {
     // No package.json, or not JSON: the workspace simply has no scripts to offer.
     return [];

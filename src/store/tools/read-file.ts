@@ -1,16 +1,10 @@
 /** read_file: a text file, or a range of its lines, with never more than a capped number of bytes. */
-import { closeSync, constants, fstatSync, openSync, read, readSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { z } from 'zod';
-import type { ResolvedPath, StoreTool } from '../tool.js';
+import { chunkReader, withOpenFile } from '../../core/index.js';
+import type { StoreTool } from '../tool.js';
 import { StoreBinaryFileError, StoreInvalidRangeError, toStoreError } from './errors.js';
 import { checkRegularFile, throwIfAborted } from './files.js';
-import {
-  type ChunkReader,
-  type RangeRequest,
-  type RangeResult,
-  readLineRange,
-} from './read-range.js';
+import { type RangeResult, readLineRange } from './read-range.js';
 import { pathArgument, truncationSchema } from './schemas.js';
 
 export const READ_DEFAULT_MAX_BYTES = 256 * 1024;
@@ -51,43 +45,6 @@ const result = z.object({
 });
 export type ReadFileResult = z.infer<typeof result>;
 
-/**
- * Files up to this size are read in place, larger ones on the thread pool. A
- * read this small from the page cache takes microseconds, while a thread-pool
- * round trip costs 50–200 µs of waiting; a larger file is read in chunks
- * that leave the event loop free for other agents between them.
- */
-export const READ_IN_PLACE_BYTES = 64 * 1024;
-
-const readAsync = promisify(read);
-
-/**
- * Opens, checks and reads `path`. Opening and the fstat that checks the kind
- * are done in place, like the sandbox's realpath: metadata calls that move no
- * file data. O_NONBLOCK so that opening a FIFO to find out it is one does not
- * wait for a writer.
- */
-async function readRange(
-  path: ResolvedPath,
-  request: Omit<RangeRequest, 'size'>,
-  onChunk: () => void,
-): Promise<RangeResult> {
-  const fd = openSync(path.absolute, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const { size } = checkRegularFile(fstatSync(fd), path, 'reading');
-    const readChunk: ChunkReader =
-      size <= READ_IN_PLACE_BYTES
-        ? (buffer, position) => readSync(fd, buffer, 0, buffer.length, position)
-        : (buffer, position) => readAsync(fd, buffer, 0, buffer.length, position).then(bytesRead);
-    return await readLineRange(readChunk, { ...request, size }, onChunk);
-  } finally {
-    // Every read has settled (each is awaited), so nothing still uses `fd`.
-    closeSync(fd);
-  }
-}
-
-const bytesRead = ({ bytesRead: count }: { bytesRead: number }): number => count;
-
 export const readFileTool: StoreTool<ReadFileArgs, ReadFileResult> = {
   name: 'read_file',
   description:
@@ -109,9 +66,14 @@ export const readFileTool: StoreTool<ReadFileArgs, ReadFileResult> = {
     if (!path.exists) checkRegularFile(undefined, path, 'reading');
     let read: RangeResult;
     try {
-      read = await readRange(path, { startLine, endLine: args.endLine, maxBytes }, () =>
-        throwIfAborted(context.signal, 'reading', path.relative),
-      );
+      read = await withOpenFile(path.absolute, (fd, stats) => {
+        const { size } = checkRegularFile(stats, path, 'reading');
+        return readLineRange(
+          chunkReader(fd, size),
+          { startLine, endLine: args.endLine, maxBytes, size },
+          () => throwIfAborted(context.signal, 'reading', path.relative),
+        );
+      });
     } catch (error) {
       throw toStoreError(error, 'reading', path.relative);
     }

@@ -7,6 +7,7 @@
  * Lines end at `\n` (a `\r` before it stays in the content); a last line
  * without a newline counts; an empty file has no lines.
  */
+import type { ChunkReader } from '../../core/index.js';
 import { BINARY_SNIFF_BYTES, hasNulByte } from './files.js';
 
 const CHUNK_BYTES = 64 * 1024;
@@ -24,12 +25,6 @@ export type RangeRequest = {
    */
   readonly size?: number;
 };
-
-/**
- * Reads file bytes at `position` into `buffer` (from its start, at most its
- * length) and gives how many were read: 0 at the end of the file.
- */
-export type ChunkReader = (buffer: Buffer, position: number) => number | Promise<number>;
 
 export type RangeResult =
   | { readonly kind: 'binary' }

@@ -11,8 +11,9 @@
  * explicitly lists it (its entries are still filtered).
  */
 import type { Dirent } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readSmallFile } from '../../core/index.js';
 import { toStoreError } from './errors.js';
 import { type IgnoreFile, isIgnored, parseGitignore } from './gitignore.js';
 
@@ -51,7 +52,25 @@ type Pending = {
   readonly absolute: string;
   readonly relative: string;
   readonly ignores: IgnoreFile[];
+  /** Its entries, once asked for: perhaps before its turn, see LIST_AHEAD. */
+  listing?: Promise<Dirent[]>;
 };
+
+/**
+ * Directories listed ahead of the one being read. Each listing is a round
+ * trip to the thread pool; started together, the listings of one level
+ * overlap instead of waiting for each other. The visit order is unchanged.
+ */
+const LIST_AHEAD = 8;
+
+function listingOf(directory: Pending): Promise<Dirent[]> {
+  if (directory.listing === undefined) {
+    directory.listing = readdir(directory.absolute, { withFileTypes: true });
+    // Handled when awaited in its turn; a walk that stops first never awaits it.
+    directory.listing.catch(() => undefined);
+  }
+  return directory.listing;
+}
 
 function childPath(parent: string, name: string): string {
   return parent === '.' ? name : `${parent}/${name}`;
@@ -71,9 +90,9 @@ export function comparePaths(left: string, right: string): number {
 
 async function loadGitignore(directory: string, base: string): Promise<IgnoreFile | undefined> {
   try {
-    const text = await readFile(join(directory, '.gitignore'), 'utf8');
-    if (text.length > MAX_GITIGNORE_BYTES) return undefined;
-    return { base, rules: parseGitignore(text) };
+    const bytes = await readSmallFile(join(directory, '.gitignore'), MAX_GITIGNORE_BYTES);
+    if (bytes === undefined) return undefined;
+    return { base, rules: parseGitignore(bytes.toString('utf8')) };
   } catch {
     // Missing or unreadable: git would not apply it either.
     return undefined;
@@ -133,9 +152,13 @@ export async function walk(
     // Finished directories are not needed again; dropping them keeps a wide walk's memory flat.
     queue[head] = undefined;
     if (options.signal.aborted) return 'aborted';
+    for (let ahead = head + 1; ahead < Math.min(queue.length, head + 1 + LIST_AHEAD); ahead += 1) {
+      const next = queue[ahead];
+      if (next !== undefined) listingOf(next);
+    }
     let dirents: Dirent[];
     try {
-      dirents = await readdir(directory.absolute, { withFileTypes: true });
+      dirents = await listingOf(directory);
     } catch (error) {
       if (head === 0) throw toStoreError(error, 'listing', start.relative);
       continue;
