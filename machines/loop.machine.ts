@@ -126,13 +126,7 @@ export const loopMachine = setup({
     hasToolCalls: (_, { completion }: { completion: Completion }) =>
       completion.toolCalls.length > 0,
     isStuck: ({ context }, { results }: { results: LoopToolResult[] }) =>
-      stuckReason(
-        recentCallsAfter(
-          context,
-          answerCalls(context.pendingCalls, results).map(toolResultContent),
-        ),
-        context.limits,
-      ) !== null,
+      stuckReason(answeredBatch(context, results).recentCalls, context.limits) !== null,
   },
   actions: {
     ...loopClockActions(() => Date.now()),
@@ -175,9 +169,7 @@ export const loopMachine = setup({
     })),
     recordToolResults: loopEnqueue<{ results: LoopToolResult[] }>(
       ({ context, enqueue }, { results }) => {
-        const answered = answerCalls(context.pendingCalls, results);
-        // Each result's text once: it is both the model's message and the stuck check's key.
-        const contents = answered.map(toolResultContent);
+        const { answered, contents, recentCalls } = answeredBatch(context, results);
         enqueue.assign({
           messages: [
             ...context.messages,
@@ -187,7 +179,7 @@ export const loopMachine = setup({
               content: contents[index] ?? '',
             })),
           ],
-          recentCalls: recentCallsAfter(context, contents),
+          recentCalls,
           pendingCalls: [],
         });
         enqueue.emit({
@@ -549,6 +541,48 @@ export function answerCalls(
         },
       },
   );
+}
+
+type AnsweredBatch = {
+  /** What it was made from besides the results: the context's own (immutable) values. */
+  readonly made: Pick<LoopContext, 'pendingCalls' | 'recentCalls' | 'limits'>;
+  readonly answered: readonly LoopToolResult[];
+  /** Each result's text: both the model's tool message and the stuck check's key. */
+  readonly contents: readonly string[];
+  readonly recentCalls: RecentCall[];
+};
+
+/**
+ * Per batch of results: the isStuck guard and the recordToolResults action
+ * both need it, for the same done event, and the texts and digests of large
+ * results are not free.
+ */
+const answeredBatches = new WeakMap<readonly LoopToolResult[], AnsweredBatch>();
+
+function answeredBatch(context: LoopContext, results: readonly LoopToolResult[]): AnsweredBatch {
+  const known = answeredBatches.get(results);
+  // Keyed by the results alone, so checked against the context it was made for.
+  if (
+    known !== undefined &&
+    known.made.pendingCalls === context.pendingCalls &&
+    known.made.recentCalls === context.recentCalls &&
+    known.made.limits === context.limits
+  )
+    return known;
+  const answered = answerCalls(context.pendingCalls, results);
+  const contents = answered.map(toolResultContent);
+  const batch = {
+    made: {
+      pendingCalls: context.pendingCalls,
+      recentCalls: context.recentCalls,
+      limits: context.limits,
+    },
+    answered,
+    contents,
+    recentCalls: recentCallsAfter(context, contents),
+  };
+  answeredBatches.set(results, batch);
+  return batch;
 }
 
 /** The tool message's content: the same text the VirtualStore's `toolOutcomeContent` writes. */

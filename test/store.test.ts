@@ -3,6 +3,7 @@
  * constitution, events and audit for every call, and every failure returned to
  * the model as a tool error.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +91,26 @@ describe('VirtualStore', () => {
     const denied = events.find((event) => event.type === 'tool.denied');
     expect(denied).toMatchObject({ reasons: expect.arrayContaining(['/persona_not_allowed']) });
     expect(audit[0]).toMatchObject({ verdict: 'denied', ok: false, errorCode: 'store_denied' });
+  });
+
+  it('calls onPermitted once a call is let through, after any approval and before the tool runs; never for a denial', async () => {
+    const order: string[] = [];
+    await open({
+      mode: { sandbox: 'read-only', approval: 'on-request' },
+      onApprovalRequest: () => {
+        order.push('approved');
+        return { approved: true };
+      },
+    });
+    const onPermitted = () =>
+      order.push(`permitted, a.ts still ${readFileSync(join(root, 'a.ts'), 'utf8').trim()}`);
+    await store.call('write_file', { path: 'a.ts', content: 'changed\n' }, { onPermitted });
+    expect(order).toEqual(['approved', 'permitted, a.ts still export const a = 1;']);
+    expect(await readFile(join(root, 'a.ts'), 'utf8')).toBe('changed\n');
+    order.length = 0;
+    const denied = await store.call('read_file', { path: '.env' }, { onPermitted });
+    expect(denied).toMatchObject({ ok: false, error: { code: 'store_denied' } });
+    expect(order).toEqual([]);
   });
 
   it('secrets are refused by the policy before the sandbox is even reached', async () => {

@@ -38,6 +38,23 @@ const GLOB = /[*?[]/;
  */
 const UNRESOLVABLE = /^~|[$`]|\{[^}]*(,|\.\.)[^}]*\}/;
 
+/**
+ * The root's real path, per world: resolved at its first decision and kept,
+ * as the sandbox keeps the root it resolved when it was opened, so the two
+ * never disagree about where the workspace is. Every decision builds a
+ * Workspace, and the root is the one path that does not change under it.
+ */
+const realRoots = new WeakMap<World, string>();
+
+function realRootOf(world: World, root: string): string {
+  let real = realRoots.get(world);
+  if (real === undefined) {
+    real = world.realpath?.(root) ?? root;
+    realRoots.set(world, real);
+  }
+  return real;
+}
+
 export class Workspace {
   readonly root: string;
   readonly #realRoot: string;
@@ -52,7 +69,7 @@ export class Workspace {
     }
     this.root = resolve(world.workspaceRoot);
     this.#realpath = world.realpath;
-    this.#realRoot = world.realpath?.(this.root) ?? this.root;
+    this.#realRoot = realRootOf(world, this.root);
   }
 
   /** Verdicts already reached: a glob's base is often judged again as a path of its own. */

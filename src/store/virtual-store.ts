@@ -42,6 +42,12 @@ export type CallOptions = {
   readonly persona?: string;
   /** Makes the store's mode stricter for this call (never looser), axis by axis. */
   readonly mode?: CallMode;
+  /**
+   * Called once the gate has let the call through, just before the tool
+   * runs: where a time limit on the tool itself starts, so the time a person
+   * takes to approve the call does not count against it.
+   */
+  readonly onPermitted?: () => void;
 };
 
 export type VirtualStoreParts = {
@@ -182,6 +188,7 @@ export class VirtualStore {
       verdict: decision.verdict,
       explanation: decision.explanation,
     });
+    options.onPermitted?.();
     let outcome: ToolOutcome;
     try {
       const result = await tool.run(parsed.data, {

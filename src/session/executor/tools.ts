@@ -4,7 +4,6 @@
  * arguments, tools it was not offered and calls that ran out of time come back
  * to it as tool errors.
  */
-import { defaultIfEmpty, filter, take } from 'rxjs';
 import type { LoopToolResult, ToolCall } from '../../../machines/loop.contracts.js';
 import { type Clock, deadline, NerdloopError, toolResultText } from '../../core/index.js';
 import type { AgentConfig } from '../../prompt/index.js';
@@ -54,29 +53,21 @@ async function runToolCall(call: ToolCall, options: ToolBatchOptions): Promise<L
   const { config } = options;
   // A sub-agent has the loop's own limits; toolTimeoutMs would cut its whole task short.
   const limitMs = options.store.selfTimed(call.name) ? undefined : config.toolTimeoutMs;
-  // The limit is the tool's: it starts once the gate has let the call through,
-  // so the time a person takes to answer an approval question does not count.
-  // Subscribed before the call, as the store reports on a hot stream.
-  const permitted$ = options.store.events$.pipe(
-    filter((event) => event.type === 'tool.permitted' && event.callId === call.id),
-    take(1),
-    // A closed store reports nothing, yet still runs tools: the limit then
-    // starts at once, as it did before permissions were watched.
-    defaultIfEmpty(null),
-  );
   const callDeadline = deadline({
     parent: options.signal,
     ms: limitMs,
     clock: options.clock,
     reason: () => new ToolTimeoutError(`the tool call ran out of its ${limitMs} ms`),
   });
-  const starting = permitted$.subscribe(() => callDeadline.start());
   try {
     const outcome = await options.store.call(call.name, call.arguments, {
       signal: callDeadline.signal,
       callId: call.id,
       persona: config.persona,
       mode: config.policy,
+      // The limit is the tool's: it starts once the gate has let the call
+      // through, so the time a person takes to approve it does not count.
+      onPermitted: () => callDeadline.start(),
     });
     // The store answers once the tool has stopped (run_command kills its process
     // group on abort). A run that was cancelled keeps the store's own outcome.
@@ -90,7 +81,6 @@ async function runToolCall(call: ToolCall, options: ToolBatchOptions): Promise<L
     // A ToolOutcome is already a LoopToolResult (the loop's contract mirrors the store's).
     return outcome;
   } finally {
-    starting.unsubscribe();
     callDeadline.dispose();
   }
 }
