@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { sequentialIds } from '../src/core/index.js';
 import { runtimeEventSchema } from '../src/events/index.js';
-import { toolJsonSchema } from '../src/llm/port.js';
+import { toSdkTool } from '../src/llm/openai/messages.js';
+import { type ToolDefinition, toolJsonSchema } from '../src/llm/port.js';
 import { loadShippedRules } from '../src/rules/index.js';
 import {
   type AnyStoreTool,
@@ -62,6 +63,9 @@ describe('VirtualStore', () => {
     );
     for (const tool of store.definitions())
       expect(toolJsonSchema(tool)).toHaveProperty('type', 'object');
+    // The same objects on every turn, so the LLM port converts each to JSON Schema once.
+    const [first] = store.definitions();
+    expect(first && toSdkTool(first)).toBe(toSdkTool(store.definitions()[0] as ToolDefinition));
   });
 
   it('runs a permitted call and reports requested → permitted → finished, and audits it', async () => {

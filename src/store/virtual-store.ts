@@ -67,6 +67,12 @@ export class VirtualStore {
   readonly #events = new Subject<StoreEvent>();
   readonly #audit: AuditLog;
   readonly #tools: ReadonlyMap<string, AnyStoreTool>;
+  /**
+   * Made once: the LLM port converts each definition to JSON Schema once per
+   * definition object (a WeakMap), so new objects on every turn would have it
+   * generate the schemas again on every model call.
+   */
+  readonly #definitions: readonly ToolDefinition[];
   readonly #clock: Pick<Clock, 'now'>;
   readonly #ids: IdGenerator;
 
@@ -89,6 +95,13 @@ export class VirtualStore {
       tools.set(tool.name, tool);
     }
     this.#tools = tools;
+    this.#definitions = [...tools.values()].map((tool) =>
+      Object.freeze({
+        name: tool.name,
+        description: tool.description,
+        parameters: tool.parameters as z.ZodType<unknown>,
+      }),
+    );
   }
 
   /** Whether the tool bounds its own running time, so a per-call timeout must not cut it short. */
@@ -98,11 +111,7 @@ export class VirtualStore {
 
   /** The tools as the model sees them (sent as JSON Schema through the LLM port). */
   definitions(): ToolDefinition[] {
-    return [...this.#tools.values()].map((tool) => ({
-      name: tool.name,
-      description: tool.description,
-      parameters: tool.parameters as z.ZodType<unknown>,
-    }));
+    return [...this.#definitions];
   }
 
   /**
