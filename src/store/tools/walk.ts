@@ -10,8 +10,7 @@
  * The start itself is never filtered: naming an ignored or hidden directory
  * explicitly lists it (its entries are still filtered).
  */
-import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { type Dirent, opendirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSmallFile } from '../../core/index.js';
 import { toStoreError } from './errors.js';
@@ -57,15 +56,40 @@ type Pending = {
 };
 
 /**
- * Directories listed ahead of the one being read. Each listing is a round
- * trip to the thread pool; started together, the listings of one level
- * overlap instead of waiting for each other. The visit order is unchanged.
+ * Entries of a directory listed in place, with one getdents call, before the
+ * rest of a larger directory is listed on the thread pool: as with small
+ * files (core/read-file.ts), a round trip costs far more than the call.
+ */
+const LIST_IN_PLACE_ENTRIES = 128;
+
+async function listDirectory(path: string): Promise<Dirent[]> {
+  const directory = opendirSync(path, { bufferSize: LIST_IN_PLACE_ENTRIES });
+  try {
+    const entries: Dirent[] = [];
+    for (let entry = directory.readSync(); entry !== null; entry = directory.readSync()) {
+      entries.push(entry);
+      if (entries.length === LIST_IN_PLACE_ENTRIES) {
+        for (let more = await directory.read(); more !== null; more = await directory.read())
+          entries.push(more);
+        break;
+      }
+    }
+    return entries;
+  } finally {
+    directory.closeSync();
+  }
+}
+
+/**
+ * Directories listed ahead of the one being read. A large directory's
+ * listing goes to the thread pool; started together, such listings overlap
+ * instead of waiting for each other. The visit order is unchanged.
  */
 const LIST_AHEAD = 8;
 
 function listingOf(directory: Pending): Promise<Dirent[]> {
   if (directory.listing === undefined) {
-    directory.listing = readdir(directory.absolute, { withFileTypes: true });
+    directory.listing = listDirectory(directory.absolute);
     // Handled when awaited in its turn; a walk that stops first never awaits it.
     directory.listing.catch(() => undefined);
   }

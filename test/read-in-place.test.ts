@@ -1,6 +1,6 @@
 /**
- * The in-place/thread-pool file reading in core, and the walk's listing
- * ahead: what they read must not depend on which path a file takes.
+ * Reading in place or on the thread pool (core/read-file.ts, the walk's
+ * listings): what is read must not depend on which way it went.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
@@ -120,6 +120,30 @@ describe('walk lists directories ahead', () => {
       'a/y/x/file.txt',
       'c/e/f/file.txt',
     ]);
+  });
+
+  it('lists every entry of a directory larger than one in-place listing', async () => {
+    const root = await tempDir();
+    const names = Array.from({ length: 300 }, (_, index) => `f${String(index).padStart(3, '0')}`);
+    for (const name of names) await writeFile(join(root, name), '');
+    await mkdir(join(root, 'zdir'));
+    await writeFile(join(root, 'zdir', 'inner'), '');
+    const seen: string[] = [];
+    await walk(
+      { absolute: root, relative: '.' },
+      {
+        workspaceRoot: root,
+        includeHidden: false,
+        recursive: true,
+        signal: new AbortController().signal,
+        scanLimit: 1_000,
+      },
+      (entry) => {
+        seen.push(entry.relative);
+        return true;
+      },
+    );
+    expect(seen).toEqual([...names, 'zdir', 'zdir/inner']);
   });
 
   it('skips a directory gone before its turn, and a walk that stops first leaves no unhandled rejection', async () => {
