@@ -15,7 +15,7 @@ import {
   readSmallFile,
   withOpenFile,
 } from '../src/core/index.js';
-import { walk } from '../src/store/tools/walk.js';
+import { type WalkEntry, walk } from '../src/store/tools/walk.js';
 import { afterTest } from './support/cleanup.js';
 
 async function tempDir(): Promise<string> {
@@ -76,6 +76,20 @@ describe('readSmallFile', () => {
   });
 });
 
+/** Walks the whole of `root` as world facts do, offering each entry to `visit`. */
+const walkAll = (root: string, visit: (entry: WalkEntry) => boolean) =>
+  walk(
+    { absolute: root, relative: '.' },
+    {
+      workspaceRoot: root,
+      includeHidden: false,
+      recursive: true,
+      signal: new AbortController().signal,
+      scanLimit: 1_000,
+    },
+    visit,
+  );
+
 describe('walk lists directories ahead', () => {
   it('visits in the same breadth-first, sorted order as one listing at a time', async () => {
     const root = await tempDir();
@@ -85,20 +99,10 @@ describe('walk lists directories ahead', () => {
       await writeFile(join(root, name, 'file.txt'), name);
     }
     const seen: string[] = [];
-    const end = await walk(
-      { absolute: root, relative: '.' },
-      {
-        workspaceRoot: root,
-        includeHidden: false,
-        recursive: true,
-        signal: new AbortController().signal,
-        scanLimit: 1_000,
-      },
-      (entry) => {
-        seen.push(entry.relative);
-        return true;
-      },
-    );
+    const end = await walkAll(root, (entry) => {
+      seen.push(entry.relative);
+      return true;
+    });
     expect(end).toBe('complete');
     expect(seen).toEqual([
       'a',
@@ -129,20 +133,10 @@ describe('walk lists directories ahead', () => {
     await mkdir(join(root, 'zdir'));
     await writeFile(join(root, 'zdir', 'inner'), '');
     const seen: string[] = [];
-    await walk(
-      { absolute: root, relative: '.' },
-      {
-        workspaceRoot: root,
-        includeHidden: false,
-        recursive: true,
-        signal: new AbortController().signal,
-        scanLimit: 1_000,
-      },
-      (entry) => {
-        seen.push(entry.relative);
-        return true;
-      },
-    );
+    await walkAll(root, (entry) => {
+      seen.push(entry.relative);
+      return true;
+    });
     expect(seen).toEqual([...names, 'zdir', 'zdir/inner']);
   });
 
@@ -150,13 +144,6 @@ describe('walk lists directories ahead', () => {
     const root = await tempDir();
     for (const name of ['a/one', 'b/two', 'c/three'])
       await mkdir(join(root, name), { recursive: true });
-    const options = {
-      workspaceRoot: root,
-      includeHidden: false,
-      recursive: true,
-      signal: new AbortController().signal,
-      scanLimit: 1_000,
-    };
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown) => rejections.push(reason);
     process.on('unhandledRejection', onRejection);
@@ -164,7 +151,7 @@ describe('walk lists directories ahead', () => {
 
     // b is removed once listed under the root: its listing, started ahead
     // while a is read, fails; the walk stops inside a and never awaits it.
-    const stopped = await walk({ absolute: root, relative: '.' }, options, (entry) => {
+    const stopped = await walkAll(root, (entry) => {
       if (entry.relative === 'b') execFileSync('rm', ['-r', join(root, 'b')]);
       return entry.relative !== 'a/one';
     });
@@ -175,7 +162,7 @@ describe('walk lists directories ahead', () => {
     // Walked to the end, the vanished directory is skipped as an unreadable one is.
     await mkdir(join(root, 'b/two'), { recursive: true });
     const seen: string[] = [];
-    const complete = await walk({ absolute: root, relative: '.' }, options, (entry) => {
+    const complete = await walkAll(root, (entry) => {
       if (entry.relative === 'b') execFileSync('rm', ['-r', join(root, 'b')]);
       seen.push(entry.relative);
       return true;
