@@ -175,8 +175,8 @@ async function nerdloopShared(root: string): Promise<NerdloopShared> {
 const nerdloopSide =
   (shared: NerdloopShared): Side =>
   async (turns) => {
-    // A new kernel per run: each run asserts its intent, and a kernel holding
-    // every earlier run's intent would make later runs slower.
+    // A new kernel and store per run, as the runtime gives each task its own
+    // (createLoopTaskFunction): the run pays for asserting its world facts.
     const kernel = await loadShippedRules();
     const store = await createVirtualStore({ root: shared.root, persona: PERSONA, kernel });
     const model = createScriptedModel(scriptOf(turns));
