@@ -18,7 +18,7 @@
  * The baselines read the file as nerdloop's read_file does (`readSmallFile`:
  * in place, as the file is small), so what differs between the sides is the
  * loop, not how the file system is called: with `fs.promises.readFile` (four
- * thread-pool round trips) a read costs 50–350 µs more here.
+ * thread-pool round trips) a read costs 100 µs to several hundred more here.
  * Building each side's objects (loading the rules, the store, the Agent) and
  * collecting the heap are done before the clock starts; only the run is timed.
  * The heap is fully collected before each turn count's runs, and its young
@@ -394,8 +394,8 @@ export async function loopBench(options: {
     const minimal = minimalLoopSide(root);
     // About the same number of turns at every size, so small runs are repeated enough.
     const turnsPerMeasure = options.quick ? 60 : 1_000;
-    // Capped: every run builds a kernel and collects the heap, so 1,000 one-turn
-    // runs a side would take minutes.
+    // Capped: every run builds a kernel and collects the young generation, so
+    // 1,000 one-turn runs a side would take minutes.
     const [fewestRuns, mostRuns] = options.quick ? [1, 20] : [5, 100];
     const perTurn = new Map<number, BenchRow>();
     for (const turns of TURN_COUNTS) {

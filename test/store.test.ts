@@ -115,6 +115,21 @@ describe('VirtualStore', () => {
     const denied = await store.call('read_file', { path: '.env' }, { onPermitted });
     expect(denied).toMatchObject({ ok: false, error: { code: 'store_denied' } });
     expect(order).toEqual([]);
+    // A callback that throws fails the call as a tool error; the tool does not run.
+    const thrown = await store.call(
+      'write_file',
+      { path: 'a.ts', content: 'again\n' },
+      {
+        onPermitted: () => {
+          throw new Error('callback broke');
+        },
+      },
+    );
+    expect(thrown).toMatchObject({
+      ok: false,
+      error: { code: 'store_tool_failed', message: 'callback broke' },
+    });
+    expect(await readFile(join(root, 'a.ts'), 'utf8')).toBe('changed\n');
   });
 
   it('secrets are refused by the policy before the sandbox is even reached', async () => {

@@ -40,18 +40,19 @@ const UNRESOLVABLE = /^~|[$`]|\{[^}]*(,|\.\.)[^}]*\}/;
 
 /**
  * The root's real path, per world: resolved at its first decision and kept,
- * as the sandbox keeps the root it resolved when it was opened, so the two
- * never disagree about where the workspace is. Every decision builds a
- * Workspace, and the root is the one path that does not change under it.
+ * as the sandbox keeps the root it resolved when it was opened. Every
+ * decision builds a Workspace, and the root is the one path that should not
+ * change under an agent. A lookup that failed is not kept, and neither is
+ * one for another root than the world names now.
  */
-const realRoots = new WeakMap<World, string>();
+const realRoots = new WeakMap<World, { readonly root: string; readonly real: string }>();
 
 function realRootOf(world: World, root: string): string {
-  let real = realRoots.get(world);
-  if (real === undefined) {
-    real = world.realpath?.(root) ?? root;
-    realRoots.set(world, real);
-  }
+  const known = realRoots.get(world);
+  if (known !== undefined && known.root === root) return known.real;
+  const real = world.realpath?.(root);
+  if (real === undefined) return root;
+  realRoots.set(world, { root, real });
   return real;
 }
 

@@ -197,9 +197,11 @@ export class VirtualStore {
       verdict: decision.verdict,
       explanation: decision.explanation,
     });
-    options.onPermitted?.();
     let outcome: ToolOutcome;
     try {
+      // Inside the try: a callback that throws fails this call as a tool error
+      // (the tool does not run) instead of breaking call()'s promise never to throw.
+      options.onPermitted?.();
       const result = await tool.run(parsed.data, {
         workspace: this.workspace,
         signal,

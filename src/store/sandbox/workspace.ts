@@ -116,7 +116,7 @@ async function walkOrRefuse(
 /**
  * Synchronous on purpose: it is one realpath(3) call on a path the policy
  * gate has just resolved the same way (so its dentries are hot), and a
- * thread-pool round trip costs tens of times more than the call itself.
+ * thread-pool round trip costs several times more than the call itself.
  * Reading and writing file data stays asynchronous.
  */
 function realpathIfExists(path: string): string | undefined {

@@ -11,6 +11,7 @@
  * explicitly lists it (its entries are still filtered).
  */
 import { type Dirent, opendirSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSmallFile } from '../../core/index.js';
 import { toStoreError } from './errors.js';
@@ -51,49 +52,30 @@ type Pending = {
   readonly absolute: string;
   readonly relative: string;
   readonly ignores: IgnoreFile[];
-  /** Its entries, once asked for: perhaps before its turn, see LIST_AHEAD. */
-  listing?: Promise<Dirent[]>;
 };
 
 /**
- * Entries of a directory listed in place, with one getdents call, before the
- * rest of a larger directory is listed on the thread pool: as with small
- * files (core/read-file.ts), a round trip costs far more than the call.
+ * A directory of at most this many entries is listed in place (one or two
+ * getdents calls); a larger one with one `readdir` on the thread pool. As
+ * with small files (core/read-file.ts), a round trip costs far more than a
+ * small listing, and a large one would hold the event loop too long.
  */
 const LIST_IN_PLACE_ENTRIES = 128;
 
 async function listDirectory(path: string): Promise<Dirent[]> {
-  const directory = opendirSync(path, { bufferSize: LIST_IN_PLACE_ENTRIES });
+  const entries: Dirent[] = [];
+  // One more than the limit in the first batch tells a small directory from a large one.
+  const directory = opendirSync(path, { bufferSize: LIST_IN_PLACE_ENTRIES + 1 });
   try {
-    const entries: Dirent[] = [];
     for (let entry = directory.readSync(); entry !== null; entry = directory.readSync()) {
       entries.push(entry);
-      if (entries.length === LIST_IN_PLACE_ENTRIES) {
-        for (let more = await directory.read(); more !== null; more = await directory.read())
-          entries.push(more);
-        break;
-      }
+      if (entries.length > LIST_IN_PLACE_ENTRIES) break;
     }
-    return entries;
   } finally {
     directory.closeSync();
   }
-}
-
-/**
- * Directories listed ahead of the one being read. A large directory's
- * listing goes to the thread pool; started together, such listings overlap
- * instead of waiting for each other. The visit order is unchanged.
- */
-const LIST_AHEAD = 8;
-
-function listingOf(directory: Pending): Promise<Dirent[]> {
-  if (directory.listing === undefined) {
-    directory.listing = listDirectory(directory.absolute);
-    // Handled when awaited in its turn; a walk that stops first never awaits it.
-    directory.listing.catch(() => undefined);
-  }
-  return directory.listing;
+  if (entries.length <= LIST_IN_PLACE_ENTRIES) return entries;
+  return readdir(path, { withFileTypes: true });
 }
 
 function childPath(parent: string, name: string): string {
@@ -176,13 +158,9 @@ export async function walk(
     // Finished directories are not needed again; dropping them keeps a wide walk's memory flat.
     queue[head] = undefined;
     if (options.signal.aborted) return 'aborted';
-    for (let ahead = head + 1; ahead < Math.min(queue.length, head + 1 + LIST_AHEAD); ahead += 1) {
-      const next = queue[ahead];
-      if (next !== undefined) listingOf(next);
-    }
     let dirents: Dirent[];
     try {
-      dirents = await listingOf(directory);
+      dirents = await listDirectory(directory.absolute);
     } catch (error) {
       if (head === 0) throw toStoreError(error, 'listing', start.relative);
       continue;
