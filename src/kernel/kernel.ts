@@ -112,7 +112,7 @@ type QueryPlans = {
    * Callers build such atoms per call (the policy gate does, per tool call),
    * so caching by identity would miss.
    */
-  readonly atoms: Map<string, TemplateQuery>;
+  readonly atoms: Map<string, TemplateQuery | null>;
 };
 
 const queryPlansOf = new WeakMap<Program, QueryPlans>();
@@ -369,18 +369,23 @@ export class Kernel {
     const atoms = this.#plans.atoms;
     let query = atoms.get(shape);
     if (query === undefined) {
-      query = this.#compileAtomTemplate(atom);
+      query = this.#compileHoles(atom, (term) => term.kind === 'const');
       if (atoms.size >= QUERY_CACHE_SIZE) atoms.clear();
       atoms.set(shape, query);
     }
-    return { query, values };
+    return query ? { query, values } : undefined;
   }
 
-  #compileAtomTemplate(atom: Atom): TemplateQuery {
+  /**
+   * A plan for `atom` with the arguments `isHole` picks left open: each
+   * becomes a prebound variable whose slot a query fills with its value.
+   * Null when a hole got no slot (the plan does not key on it).
+   */
+  #compileHoles(atom: Atom, isHole: (term: Term) => boolean): TemplateQuery | null {
     this.#info(atom);
     const prebound: string[] = [];
     const args = atom.args.map((term, position): Term => {
-      if (term.kind !== 'const') return term;
+      if (!isHole(term)) return term;
       // Not a name the parser accepts, so it cannot clash with the pattern's own.
       const name = `\u0000${position}`;
       prebound.push(name);
@@ -389,35 +394,6 @@ export class Kernel {
     const scope = newScope(this.#program.externals);
     const literal: Literal = { kind: 'atom', atom: { ...atom, args } };
     const steps = compileBody([literal], scope, { prebound: new Set(prebound) });
-    return {
-      steps,
-      scope,
-      names: [...new Set(termVariables({ kind: 'list', items: atom.args, at: atom.at }))],
-      // Every prebound name has a slot: compileBody gave one to each argument it keys on.
-      holes: prebound.map((name) => scope.slotOf.get(name) as number),
-    };
-  }
-
-  #compileTemplate(text: string, strings: readonly string[]): TemplateQuery | null {
-    const atom = parseAtom(text);
-    this.#info(atom);
-    // Every string literal must be a whole argument, in order, decoded as written.
-    let next = 0;
-    let inOrder = true;
-    const prebound = new Set<string>();
-    const args = atom.args.map((term, position): Term => {
-      if (term.kind !== 'const' || term.value.type !== 'string') return term;
-      if (term.value.value !== strings[next]) inOrder = false;
-      next++;
-      // Not a name the parser accepts, so it cannot clash with the pattern's own.
-      const name = `\u0000${position}`;
-      prebound.add(name);
-      return { kind: 'var', name, at: term.at };
-    });
-    if (!inOrder || next !== strings.length) return null;
-    const scope = newScope(this.#program.externals);
-    const literal: Literal = { kind: 'atom', atom: { ...atom, args } };
-    const steps = compileBody([literal], scope, { prebound });
     const holes: number[] = [];
     for (const name of prebound) {
       const slot = scope.slotOf.get(name);
@@ -430,6 +406,23 @@ export class Kernel {
       names: [...new Set(termVariables({ kind: 'list', items: atom.args, at: atom.at }))],
       holes,
     };
+  }
+
+  /** A text pattern's plan with its string literals open, when each is a whole argument, in order, decoded as written. */
+  #compileTemplate(text: string, strings: readonly string[]): TemplateQuery | null {
+    const atom = parseAtom(text);
+    const literals = atom.args.flatMap((term) =>
+      term.kind === 'const' && term.value.type === 'string' ? [term.value.value] : [],
+    );
+    if (
+      literals.length !== strings.length ||
+      literals.some((literal, index) => literal !== strings[index])
+    )
+      return null;
+    return this.#compileHoles(
+      atom,
+      (term) => term.kind === 'const' && term.value.type === 'string',
+    );
   }
 
   #compileQuery(pattern: string | Atom): CompiledQuery {
