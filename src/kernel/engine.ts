@@ -637,23 +637,7 @@ export class Engine {
     for (const [name, facts] of back) {
       for (const fact of facts) record(changes, name, 'added', fact.key, fact);
     }
-    const joins: DeltaJoin[] = [];
-    for (const { change, readers } of inputs) {
-      let added: readonly Fact[] | undefined;
-      let removed: readonly Fact[] | undefined;
-      for (const { rule, literal, negated } of readers) {
-        // A negated fact gone may complete a derivation: it seeds like an added premise.
-        if (negated) {
-          if (change.removed.size === 0) continue;
-          removed ??= [...change.removed.values()];
-          joins.push({ rule, literal, plan: this.#negationPlan(rule, literal), facts: removed });
-        } else {
-          if (change.added.size === 0) continue;
-          added ??= [...change.added.values()];
-          joins.push({ rule, literal, plan: deltaPlan(rule, literal), facts: added });
-        }
-      }
-    }
+    const joins = this.#deltaJoins(inputs, 'insert');
     for (const [name, readers] of shape.own) {
       const before = ownAdded?.get(name);
       const now = back.get(name);
@@ -667,6 +651,35 @@ export class Engine {
     for (const [name, facts] of this.#insert(stratum, shape, joins)) {
       for (const fact of facts) record(changes, name, 'added', fact.key, fact);
     }
+  }
+
+  /**
+   * The delta joins that changed premises seed. Inserting, a positive
+   * premise reads the facts its predicate gained, and a negated one those it
+   * lost (a negated fact gone may complete a derivation); over-deleting, the
+   * other way round (a negated fact now present ends the derivations that
+   * relied on its absence).
+   */
+  #deltaJoins(inputs: readonly Input[], phase: 'insert' | 'delete'): DeltaJoin[] {
+    const joins: DeltaJoin[] = [];
+    for (const { change, readers } of inputs) {
+      const [seeds, ends] =
+        phase === 'insert' ? [change.added, change.removed] : [change.removed, change.added];
+      let positive: readonly Fact[] | undefined;
+      let negative: readonly Fact[] | undefined;
+      for (const { rule, literal, negated } of readers) {
+        if (negated) {
+          if (ends.size === 0) continue;
+          negative ??= [...ends.values()];
+          joins.push({ rule, literal, plan: this.#negationPlan(rule, literal), facts: negative });
+        } else {
+          if (seeds.size === 0) continue;
+          positive ??= [...seeds.values()];
+          joins.push({ rule, literal, plan: deltaPlan(rule, literal), facts: positive });
+        }
+      }
+    }
+    return joins;
   }
 
   /**
@@ -812,25 +825,8 @@ export class Engine {
       stage(candidates, name, key, values);
     };
     for (const [name, heads] of lost) for (const values of heads.values()) candidate(name, values);
-    for (const { change, readers } of inputs) {
-      let removed: Fact[] | undefined;
-      let added: Fact[] | undefined;
-      for (const { rule, literal, negated } of readers) {
-        if (negated) {
-          // A negated fact now present ends the derivations that relied on its absence.
-          if (change.added.size === 0) continue;
-          added ??= [...change.added.values()];
-          this.#solve(rule, this.#negationPlan(rule, literal), view(literal, added), (values) =>
-            candidate(rule.predicate, values),
-          );
-        } else {
-          if (change.removed.size === 0) continue;
-          removed ??= [...change.removed.values()];
-          this.#solve(rule, deltaPlan(rule, literal), view(literal, removed), (values) =>
-            candidate(rule.predicate, values),
-          );
-        }
-      }
+    for (const { rule, literal, plan, facts } of this.#deltaJoins(inputs, 'delete')) {
+      this.#solve(rule, plan, view(literal, facts), (values) => candidate(rule.predicate, values));
     }
 
     let size = 0;
@@ -879,19 +875,23 @@ export class Engine {
   }
 
   /** Runs a rule's plan and hands each head tuple (after let-only stages) to `onHead`. */
+  /**
+   * Runs `steps` of `rule` and hands each head it derives to `onHead`, which
+   * returns true to stop. `frame` holds variables bound beforehand (see
+   * headBound); by default none are.
+   */
   #solve(
     rule: CompiledRule,
     steps: readonly Step[],
     sources: PlanSources,
-    onHead: (values: Value[]) => void,
+    onHead: (values: Value[]) => unknown,
+    frame: Frame = new Array(rule.shape.slots.length).fill(undefined),
   ): void {
     const lets = rule.clause.transforms.length > 0;
-    const frame: Frame = new Array(rule.shape.slots.length).fill(undefined);
     runPlan(steps, sources, frame, (solved) => {
       if (lets && !applyLets(rule.shape, solved)) return undefined;
       const values = headValues(rule.shape, solved);
-      if (values) onHead(values);
-      return undefined;
+      return values && onHead(values) === true ? true : undefined;
     });
   }
 
@@ -935,15 +935,14 @@ export class Engine {
       }
       const bound = this.headBound(rule, values);
       if (!bound) continue;
-      const lets = rule.clause.transforms.length > 0;
       let found = false;
-      runPlan(bound.steps, this.#current, bound.frame, (solved) => {
-        if (lets && !applyLets(rule.shape, solved)) return undefined;
-        const derived = headValues(rule.shape, solved);
-        if (derived === undefined || tupleKey(derived) !== key) return undefined;
-        found = true;
-        return true;
-      });
+      this.#solve(
+        rule,
+        bound.steps,
+        this.#current,
+        (derived) => (found = tupleKey(derived) === key),
+        bound.frame,
+      );
       if (found) return true;
     }
     return false;
