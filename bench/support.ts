@@ -38,9 +38,17 @@ export async function measure(
   return { name, unit, value, baselines, ...(options.target ? { target: options.target } : {}) };
 }
 
-export async function gc(): Promise<void> {
-  const collect = (globalThis as { gc?: () => void }).gc;
+type Collect = (options?: { type: 'major' | 'minor' }) => void;
+
+/** V8's collector, as `--expose-gc` exposes it. */
+function collector(): Collect {
+  const collect = (globalThis as { gc?: Collect }).gc;
   if (!collect) throw new Error('run benchmarks with --expose-gc (npm run bench does)');
+  return collect;
+}
+
+export async function gc(): Promise<void> {
+  const collect = collector();
   for (let i = 0; i < 3; i++) {
     collect();
     await tick();
@@ -56,9 +64,7 @@ export async function gc(): Promise<void> {
  * each run pay that, which a process running tasks back to back does not.
  */
 export async function scavenge(): Promise<void> {
-  const collect = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
-  if (!collect) throw new Error('run benchmarks with --expose-gc (npm run bench does)');
-  collect({ type: 'minor' });
+  collector()({ type: 'minor' });
   await tick();
 }
 
